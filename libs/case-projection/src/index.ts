@@ -1,0 +1,5 @@
+export * from './case.state';
+export { evolve, completeDue, completionDueAt, mergeProfile } from './case.evolve';
+export * from './case.record';
+export * from './user.evolve';
+export * from './project-batch';

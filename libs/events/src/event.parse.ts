@@ -1,0 +1,176 @@
+import { EventError, EventValidationError } from './event.error';
+import { FieldReader, Json, fail, isObject } from './field.read';
+import { readCreatedV1, readCreatedV2 } from './event.upcast';
+import {
+  CaseStatsEvent,
+  EVENT_TYPES,
+  EventType,
+  Named,
+  ProfilePatch,
+  UserChatCreated,
+  UserChatEvent,
+} from './event.types';
+
+export type ParseResult = { ok: true; event: CaseStatsEvent } | { ok: false; error: EventError };
+
+const SUPPORTED_VERSIONS = [1, 2];
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Raw bytes (a Kafka value, a file line) → a validated version-2 event, or the reason it is invalid. */
+export function parseEvent(raw: Uint8Array | string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof raw === 'string' ? raw : decoder.decode(raw));
+  } catch (err) {
+    return { ok: false, error: { code: 'EVENT.INVALID_JSON', reason: `not valid UTF-8 JSON: ${(err as Error).message}` } };
+  }
+  try {
+    return { ok: true, event: readEvent(json) };
+  } catch (err) {
+    if (err instanceof EventValidationError) return { ok: false, error: { code: err.code, reason: err.message } };
+    throw err;
+  }
+}
+
+function readEvent(json: unknown): CaseStatsEvent {
+  if (!isObject(json)) fail('EVENT.INVALID_ENVELOPE', 'event', 'a JSON object', json);
+  const env = new FieldReader('EVENT.INVALID_ENVELOPE', json, '');
+  const id = env.str('id', 1, 128);
+  const typeValue = env.str('type');
+  if (!(EVENT_TYPES as readonly string[]).includes(typeValue)) {
+    throw new EventValidationError('EVENT.UNKNOWN_TYPE', `type: unknown event type ${JSON.stringify(typeValue)}`);
+  }
+  const type = typeValue as EventType;
+  const version = readVersion(json);
+  const occurredAt = env.instant('occurredAt');
+  const channelId = env.str('channelId', 1);
+  env.obj_('data');
+  const data = new FieldReader('EVENT.INVALID_DATA', json.data as Json, 'data');
+
+  if (type === 'user.updated') {
+    const user = data.obj_('user');
+    const name = user.optStr('name');
+    const profile = user.has('profile') ? readProfile(user.obj_('profile')) : undefined;
+    return {
+      id,
+      type,
+      occurredAt,
+      channelId,
+      data: { user: { id: user.str('id', 1), ...(name !== undefined && { name }), ...(profile && { profile }) } },
+    };
+  }
+  const base = { id, occurredAt, channelId, userChatId: env.str('userChatId', 1) };
+  return { ...base, type, data: readChatData(type, version, data) } as UserChatEvent;
+}
+
+function readVersion(json: Json): number {
+  const v = json.version;
+  if (v === undefined) return 1;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail('EVENT.INVALID_ENVELOPE', 'version', 'an integer', v);
+  if (!SUPPORTED_VERSIONS.includes(v)) {
+    throw new EventValidationError('EVENT.UNSUPPORTED_VERSION', `version: ${v} is not supported (1 or 2)`);
+  }
+  return v;
+}
+
+const INITIATORS = ['user', 'manager'] as const;
+
+function readChatData(type: UserChatEvent['type'], version: number, d: FieldReader): UserChatEvent['data'] {
+  switch (type) {
+    case 'userChat.created':
+      return readCreated(version, d);
+    case 'userChat.queued':
+      return { initiatedBy: d.optOneOf('initiatedBy', INITIATORS, 'user') };
+    case 'userChat.opened':
+      return {
+        assignment: d.oneOf('assignment', ['auto', 'manual'] as const),
+        initiatedBy: d.optOneOf('initiatedBy', INITIATORS, 'user'),
+      };
+    case 'userChat.snoozed': {
+      const until = d.optInstant('until');
+      return until === undefined ? {} : { until };
+    }
+    case 'userChat.unsnoozed':
+    case 'userChat.closed':
+      return {};
+    case 'call.missed': {
+      const callId = d.optStr('callId');
+      return callId === undefined ? {} : { callId };
+    }
+    case 'message.created': {
+      const messageId = d.optStr('messageId');
+      const personType = d.oneOf('personType', ['user', 'manager', 'bot'] as const);
+      return messageId === undefined ? { personType } : { personType, messageId };
+    }
+    case 'userChat.assigneeChanged':
+      return { assignee: readNullableNamed(d, 'assignee') };
+    case 'userChat.teamChanged':
+      return { team: readNullableNamed(d, 'team') };
+    case 'userChat.followersChanged':
+      return { followers: d.each('followers', readNamed) };
+    case 'userChat.tagsChanged':
+      return { tags: d.strings('tags') };
+    case 'userChat.profileUpdated':
+      return { profile: readProfile(d.obj_('profile')) };
+    case 'userChat.descriptionChanged':
+      return { description: required(d, 'description') && d.nullableStr('description') };
+    case 'userChat.summarized':
+      return { summary: d.str('summary') };
+    case 'userChat.priorityChanged':
+      return { priority: required(d, 'priority') && d.nullableStr('priority') };
+    case 'workflow.started':
+      return { workflowId: d.str('workflowId', 1) };
+    default: {
+      const _exhaustive: never = type;
+      throw new Error(`unhandled event type ${String(_exhaustive)}`);
+    }
+  }
+}
+
+function readCreated(version: number, d: FieldReader): UserChatCreated['data'] {
+  const user = d.obj_('user');
+  const { medium } = version === 1 ? readCreatedV1(d) : readCreatedV2(d);
+  const page = d.optStr('page');
+  const priority = d.optStr('priority');
+  const marketing = d.optObj('marketing');
+  return {
+    user: { id: user.str('id', 1), name: user.str('name') },
+    medium,
+    ...(page !== undefined && { page }),
+    ...(priority !== undefined && { priority }),
+    ...(marketing && {
+      marketing: { type: marketing.oneOf('type', ['oneTimeMsg', 'campaign'] as const), id: marketing.str('id', 1) },
+    }),
+  };
+}
+
+/** A key that may hold null must still be present: an absent one is a malformed event. */
+function required(d: FieldReader, key: string): true {
+  if (d.raw(key) === undefined) fail('EVENT.INVALID_DATA', d.pathOf(key), 'a value or null');
+  return true;
+}
+
+function readNamed(r: FieldReader): Named {
+  return { id: r.str('id', 1), name: r.str('name') };
+}
+
+function readNullableNamed(d: FieldReader, key: string): Named | null {
+  required(d, key);
+  const r = d.nullableObj(key);
+  return r && readNamed(r);
+}
+
+function readProfile(p: FieldReader): ProfilePatch {
+  const patch: ProfilePatch = {};
+  for (const [key, value] of p.entries()) {
+    const ok =
+      value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+    if (!ok) fail('EVENT.INVALID_DATA', p.pathOf(key), 'a string, number, boolean or null', value);
+    if (key === 'csat' && value !== null && typeof value !== 'number') fail('EVENT.INVALID_DATA', p.pathOf(key), 'a number or null', value);
+    if (key === 'csatComment' && value !== null && typeof value !== 'string') {
+      fail('EVENT.INVALID_DATA', p.pathOf(key), 'a string or null', value);
+    }
+    patch[key] = value as ProfilePatch[string];
+  }
+  return patch;
+}

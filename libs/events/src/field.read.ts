@@ -1,0 +1,144 @@
+import { EventErrorCode, EventValidationError } from './event.error';
+
+/** Small typed readers over untrusted JSON; each failure names the field's path. */
+export type Json = Record<string, unknown>;
+
+export function fail(code: EventErrorCode, path: string, expected: string, got?: unknown): never {
+  const seen = got === undefined ? 'missing' : `got ${describe(got)}`;
+  throw new EventValidationError(code, `${path}: expected ${expected}, ${seen}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export class FieldReader {
+  constructor(
+    private readonly code: EventErrorCode,
+    private readonly obj: Json,
+    private readonly path: string,
+  ) {}
+
+  private at(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  has(key: string): boolean {
+    return this.obj[key] !== undefined;
+  }
+
+  str(key: string, min = 0, max = Infinity): string {
+    const v = this.obj[key];
+    if (typeof v !== 'string') fail(this.code, this.at(key), 'a string', v);
+    if (v.length < min || v.length > max) {
+      fail(this.code, this.at(key), `a string of ${min} to ${max === Infinity ? 'any number of' : max} characters`, v);
+    }
+    return v;
+  }
+
+  optStr(key: string): string | undefined {
+    return this.has(key) ? this.str(key) : undefined;
+  }
+
+  nullableStr(key: string): string | null {
+    if (this.obj[key] === null) return null;
+    return this.str(key);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const v = this.obj[key];
+    if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+      fail(this.code, this.at(key), `one of ${allowed.join(', ')}`, v);
+    }
+    return v as T;
+  }
+
+  optOneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    return this.has(key) ? this.oneOf(key, allowed) : fallback;
+  }
+
+  obj_(key: string): FieldReader {
+    const v = this.obj[key];
+    if (!isObject(v)) fail(this.code, this.at(key), 'an object', v);
+    return new FieldReader(this.code, v, this.at(key));
+  }
+
+  optObj(key: string): FieldReader | undefined {
+    return this.has(key) ? this.obj_(key) : undefined;
+  }
+
+  nullableObj(key: string): FieldReader | null {
+    if (this.obj[key] === null) return null;
+    return this.obj_(key);
+  }
+
+  array(key: string): unknown[] {
+    const v = this.obj[key];
+    if (!Array.isArray(v)) fail(this.code, this.at(key), 'an array', v);
+    return v;
+  }
+
+  each<T>(key: string, read: (item: FieldReader) => T): T[] {
+    return this.array(key).map((item, i) => {
+      const path = `${this.at(key)}[${i}]`;
+      if (!isObject(item)) fail(this.code, path, 'an object', item);
+      return read(new FieldReader(this.code, item, path));
+    });
+  }
+
+  strings(key: string): string[] {
+    return this.array(key).map((item, i) => {
+      if (typeof item !== 'string') fail(this.code, `${this.at(key)}[${i}]`, 'a string', item);
+      return item;
+    });
+  }
+
+  instant(key: string): number {
+    const v = this.obj[key];
+    const ms = typeof v === 'string' ? parseInstant(v) : undefined;
+    if (ms === undefined) fail(this.code, this.at(key), 'an ISO-8601 instant with Z or an offset', v);
+    return ms;
+  }
+
+  optInstant(key: string): number | undefined {
+    return this.has(key) ? this.instant(key) : undefined;
+  }
+
+  entries(): [string, unknown][] {
+    return Object.entries(this.obj);
+  }
+
+  raw(key: string): unknown {
+    return this.obj[key];
+  }
+
+  pathOf(key: string): string {
+    return this.at(key);
+  }
+}
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** ISO-8601 instant → epoch ms; digits past the millisecond are dropped, impossible dates refused. */
+export function parseInstant(text: string): number | undefined {
+  const m = INSTANT.exec(text);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const ms = frac ? Number(frac.slice(1, 4).padEnd(3, '0')) : 0;
+  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms);
+  const check = new Date(local);
+  if (check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59) {
+    return undefined;
+  }
+  if (zone === 'Z') return local;
+  const sign = zone[0] === '+' ? 1 : -1;
+  const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
+  return local - offset * 60_000;
+}
