@@ -1,5 +1,5 @@
 import { EventError, EventValidationError } from './event.error';
-import { FieldReader, Json, fail, isObject } from './field.read';
+import { FieldReader, Json, fail, isObject, storableText } from './field.read';
 import { readCreatedV1, readCreatedV2 } from './event.upcast';
 import {
   CaseStatsEvent,
@@ -163,8 +163,9 @@ function readNullableNamed(d: FieldReader, key: string): Named | null {
 function readProfile(p: FieldReader): ProfilePatch {
   const patch: ProfilePatch = {};
   for (const [key, value] of p.entries()) {
+    if (!storableText(key) || key === '__proto__') fail('EVENT.INVALID_DATA', p.pathOf('<key>'), 'a key without NUL characters', key);
     const ok =
-      value === null || typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+      value === null || (typeof value === 'string' && storableText(value)) || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
     if (!ok) fail('EVENT.INVALID_DATA', p.pathOf(key), 'a string, number, boolean or null', value);
     if (key === 'csat' && value !== null && typeof value !== 'number') fail('EVENT.INVALID_DATA', p.pathOf(key), 'a number or null', value);
     if (key === 'csatComment' && value !== null && typeof value !== 'string') {

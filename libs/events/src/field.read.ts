@@ -15,6 +15,11 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
 
+/** PostgreSQL text cannot hold NUL, and JSON with a lone surrogate is not valid UTF-8: refuse both at the edge. */
+export function storableText(value: string): boolean {
+  return !value.includes('\u0000') && (value as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -37,6 +42,7 @@ export class FieldReader {
   str(key: string, min = 0, max = Infinity): string {
     const v = this.obj[key];
     if (typeof v !== 'string') fail(this.code, this.at(key), 'a string', v);
+    if (!storableText(v)) fail(this.code, this.at(key), 'text without NUL characters or unpaired surrogates', v);
     if (v.length < min || v.length > max) {
       fail(this.code, this.at(key), `a string of ${min} to ${max === Infinity ? 'any number of' : max} characters`, v);
     }
@@ -95,7 +101,7 @@ export class FieldReader {
 
   strings(key: string): string[] {
     return this.array(key).map((item, i) => {
-      if (typeof item !== 'string') fail(this.code, `${this.at(key)}[${i}]`, 'a string', item);
+      if (typeof item !== 'string' || !storableText(item)) fail(this.code, `${this.at(key)}[${i}]`, 'a string', item);
       return item;
     });
   }

@@ -1,0 +1,67 @@
+/**
+ * Every failure the product reports on purpose carries a code; the HTTP layer and the CLI map
+ * codes to statuses and exit codes in one place each (see `errorStatus`).
+ */
+export type ErrorCode =
+  | 'CONFIG.INVALID'
+  | 'EXPORT.INVALID_REQUEST'
+  | 'EXPORT.TOO_EARLY'
+  | 'EXPORT.RANGE_REVERSED'
+  | 'EXPORT.RANGE_TOO_LONG'
+  | 'EXPORT.BAD_PASSWORD'
+  | 'EXPORT.BAD_REASON'
+  | 'EXPORT.TOO_MANY_ROWS'
+  | 'EXPORT.NOT_FOUND'
+  | 'EXPORT.NOT_READY'
+  | 'EXPORT.EXPIRED'
+  | 'AUTH.UNAUTHENTICATED'
+  | 'AUTH.FORBIDDEN'
+  | 'INPUT.INVALID'
+  | 'INPUT.NOT_FOUND'
+  | 'INTERNAL';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+  code?: ErrorCode;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly problems: FieldProblem[] = [],
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  'CONFIG.INVALID': 500,
+  'EXPORT.INVALID_REQUEST': 400,
+  'EXPORT.TOO_EARLY': 400,
+  'EXPORT.RANGE_REVERSED': 400,
+  'EXPORT.RANGE_TOO_LONG': 400,
+  'EXPORT.BAD_PASSWORD': 400,
+  'EXPORT.BAD_REASON': 400,
+  'EXPORT.TOO_MANY_ROWS': 400,
+  'EXPORT.NOT_FOUND': 404,
+  'EXPORT.NOT_READY': 409,
+  'EXPORT.EXPIRED': 410,
+  'AUTH.UNAUTHENTICATED': 401,
+  'AUTH.FORBIDDEN': 403,
+  'INPUT.INVALID': 400,
+  'INPUT.NOT_FOUND': 404,
+  INTERNAL: 500,
+};
+
+export function httpStatusOf(err: unknown): number {
+  return err instanceof AppError ? HTTP_STATUS[err.code] : 500;
+}
+
+/** CLI: 2 for invalid input (the message says what is wrong), 1 for any other failure. */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof AppError && HTTP_STATUS[err.code] === 400 ? 2 : 1;
+}

@@ -1,0 +1,110 @@
+import { resolve } from 'node:path';
+import { AppError, FieldProblem } from './app-error';
+
+export interface Config {
+  /** null: use the embedded PostgreSQL under `embeddedPg.dataDir`. */
+  databaseUrl: string | null;
+  embeddedPg: { dataDir: string; port: number };
+  dataDir: string;
+  kafka: { brokers: string[]; topic: string; dlqTopic: string; groupId: string; clientId: string };
+  projector: { port: number; sweepIntervalMs: number; sweepGraceMs: number };
+  export: {
+    port: number;
+    jwtSecret: string;
+    fileDir: string;
+    fileTtlMs: number;
+    maxRows: number;
+    statsStartDate: string;
+    defaultTimezone: string;
+    caseUrlTemplate: string;
+    workerConcurrency: number;
+    /** A running job whose heartbeat is older than this is taken over or failed. */
+    staleJobMs: number;
+  };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The only reader of the environment: everything else gets this object. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: FieldProblem[] = [];
+  const str = (key: string, fallback: string) => {
+    const v = env[key];
+    return v === undefined || v === '' ? fallback : v;
+  };
+  const int = (key: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => {
+    const raw = env[key];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push({ field: key, message: `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}` });
+      return fallback;
+    }
+    return n;
+  };
+  const dataDir = resolve(cwd, str('CASESTATS_DATA_DIR', '.data'));
+  const topic = str('KAFKA_TOPIC', 'user-chat-events');
+  const logLevel = str('LOG_LEVEL', 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push({ field: 'LOG_LEVEL', message: 'must be one of debug, info, warn, error' });
+  }
+  const statsStartDate = str('CASESTATS_START_DATE', '2025-06-26');
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(statsStartDate)) {
+    problems.push({ field: 'CASESTATS_START_DATE', message: 'must be a date YYYY-MM-DD' });
+  }
+  const defaultTimezone = str('CASESTATS_TIMEZONE', 'Asia/Seoul');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: defaultTimezone });
+  } catch {
+    problems.push({ field: 'CASESTATS_TIMEZONE', message: `unknown IANA time zone ${JSON.stringify(defaultTimezone)}` });
+  }
+  const jwtSecret = str('EXPORT_JWT_SECRET', 'casestats-local-development-secret');
+  if (jwtSecret.length < 16) problems.push({ field: 'EXPORT_JWT_SECRET', message: 'must be at least 16 characters' });
+  const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push({ field: 'DATABASE_URL', message: 'must be a postgres:// or postgresql:// URL' });
+  }
+
+  const config: Config = {
+    databaseUrl,
+    embeddedPg: { dataDir: resolve(dataDir, 'pg'), port: int('EMBEDDED_PG_PORT', 54329, 1, 65535) },
+    dataDir,
+    kafka: {
+      brokers: str('KAFKA_BROKERS', '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+      topic,
+      dlqTopic: `${topic}.dlq`,
+      groupId: str('KAFKA_GROUP_ID', 'casestats-projector'),
+      clientId: str('KAFKA_CLIENT_ID', 'casestats'),
+    },
+    projector: {
+      port: int('PROJECTOR_PORT', 3001, 0, 65535),
+      sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 100),
+      sweepGraceMs: int('SWEEP_GRACE_MS', 120_000, 0),
+    },
+    export: {
+      port: int('EXPORT_PORT', 3000, 0, 65535),
+      jwtSecret,
+      fileDir: resolve(dataDir, 'exports'),
+      fileTtlMs: int('EXPORT_FILE_TTL_SECONDS', 86_400, 1) * 1000,
+      maxRows: int('EXPORT_MAX_ROWS', 1_000_000, 1, 1_048_575),
+      statsStartDate,
+      defaultTimezone,
+      caseUrlTemplate: str('CASE_URL_TEMPLATE', 'https://desk.channel.io/#/channels/{channelId}/user_chats/{userChatId}'),
+      workerConcurrency: int('EXPORT_WORKERS', 1, 1, 16),
+      staleJobMs: int('EXPORT_STALE_JOB_MS', 60_000, 1000),
+    },
+    logLevel: logLevel as Config['logLevel'],
+  };
+  if (problems.length) {
+    throw new AppError(
+      'CONFIG.INVALID',
+      `invalid configuration: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`,
+      problems,
+    );
+  }
+  return config;
+}

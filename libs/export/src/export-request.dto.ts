@@ -1,0 +1,65 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { MEDIUM_NAMES } from '@casestats/events';
+
+const LIST = { each: true } as const;
+
+export class ExportFiltersDto {
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  teamIds?: string[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  assigneeIds?: string[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  tags?: string[];
+
+  @IsOptional() @IsArray() @IsIn(MEDIUM_NAMES, { each: true, message: `each value of $property must be one of ${MEDIUM_NAMES.join(', ')}` })
+  mediumNames?: string[];
+
+  @IsOptional() @IsArray() @IsIn(['INBOUND', 'OUTBOUND'], { each: true, message: 'each value of $property must be INBOUND or OUTBOUND' })
+  directions?: string[];
+
+  @IsOptional() @IsArray() @IsIn(['inProgress', 'completed'], { each: true, message: 'each value of $property must be inProgress or completed' })
+  caseStates?: string[];
+
+  @IsOptional() @IsArray()
+  @IsIn(['queued', 'open', 'snoozed', 'missed', 'closed'], {
+    each: true,
+    message: 'each value of $property must be one of queued, open, snoozed, missed, closed',
+  })
+  userChatStates?: string[];
+}
+
+/** The export request of export.md, as the HTTP body and the CLI flags both give it. */
+export class ExportRequestDto {
+  @IsString({ message: 'from is required, a date YYYY-MM-DD' })
+  from!: string;
+
+  @IsString({ message: 'to is required, a date YYYY-MM-DD' })
+  to!: string;
+
+  @IsOptional() @IsString()
+  timezone?: string;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFiltersDto)
+  filters?: ExportFiltersDto;
+
+  // The value is never echoed: messages name the rule only.
+  @IsString({ message: 'password is required' })
+  @Matches(/^[A-Za-z0-9]{4,64}$/, { message: 'password must be 4 to 64 letters A-Z, a-z or digits 0-9' })
+  password!: string;
+
+  @IsString({ message: 'reason is required' })
+  reason!: string;
+}

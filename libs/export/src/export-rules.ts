@@ -1,0 +1,121 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, validateSync } from 'class-validator';
+import { AppError, ErrorCode, FieldProblem } from '@casestats/config';
+import { CaseSelection } from '@casestats/read-model';
+import { ExportRequestDto } from './export-request.dto';
+import { Zone, addDays, addMonthsClamped, isCalendarDate, isTimeZone } from './zoned-time';
+
+export interface ExportRules {
+  /** The day case statistics started; nothing earlier can be asked for. */
+  statsStartDate: string;
+  defaultTimezone: string;
+}
+
+export type ExportFilters = Omit<CaseSelection, 'channelId' | 'from' | 'toExclusive'>;
+
+export interface ValidExportRequest {
+  channelId: string;
+  from: string;
+  to: string;
+  timezone: string;
+  filters: ExportFilters;
+  reason: string;
+  /** Only in memory, for the run of the export: never stored or logged. */
+  password: string;
+  selection: CaseSelection;
+}
+
+const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'] as const;
+
+/** The latest `to` allowed for a `from`: six months on, clamped to the month's end. */
+export function latestTo(from: string): string {
+  return addMonthsClamped(from, 6);
+}
+
+/**
+ * Every refusal rule of export.md that can be checked without the database, all at once, so
+ * the user sees each field that is wrong. Throws an AppError naming the fields.
+ */
+export function validateExportRequest(channelId: string, body: unknown, rules: ExportRules): ValidExportRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('EXPORT.INVALID_REQUEST', 'the export request must be a JSON object');
+  }
+  const dto = plainToInstance(ExportRequestDto, body);
+  const problems: FieldProblem[] = flatten(validateSync(dto, { forbidUnknownValues: false }));
+  const has = (field: string) => problems.some((p) => p.field === field);
+  const add = (field: string, code: ErrorCode, message: string) => problems.push({ field, code, message });
+
+  if (!has('from') && !isCalendarDate(dto.from)) add('from', 'EXPORT.INVALID_REQUEST', 'from must be a calendar date YYYY-MM-DD');
+  if (!has('to') && !isCalendarDate(dto.to)) add('to', 'EXPORT.INVALID_REQUEST', 'to must be a calendar date YYYY-MM-DD');
+  const timezone = dto.timezone ?? rules.defaultTimezone;
+  if (!has('timezone') && !isTimeZone(timezone)) {
+    add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`);
+  }
+  if (!has('from') && !has('to')) {
+    if (dto.from < rules.statsStartDate) {
+      add('from', 'EXPORT.TOO_EARLY', `from must be on or after ${rules.statsStartDate}, the day case statistics started`);
+    }
+    if (dto.to < dto.from) add('to', 'EXPORT.RANGE_REVERSED', 'to must not be earlier than from');
+    else if (dto.to > latestTo(dto.from)) {
+      add('to', 'EXPORT.RANGE_TOO_LONG', `the range may span six months at most: with from ${dto.from}, to can be ${latestTo(dto.from)} at the latest`);
+    }
+  }
+  const reason = typeof dto.reason === 'string' ? dto.reason.trim() : '';
+  if (!has('reason') && (reason.length < 1 || reason.length > 500)) {
+    add('reason', 'EXPORT.BAD_REASON', 'reason is required: 1 to 500 characters (after trimming spaces)');
+  }
+  for (const p of problems) {
+    if (p.field === 'password') p.code = 'EXPORT.BAD_PASSWORD';
+    if (p.field === 'reason') p.code = 'EXPORT.BAD_REASON';
+  }
+  if (problems.length) {
+    throw new AppError(problems[0].code ?? 'EXPORT.INVALID_REQUEST', problems.map((p) => p.message).join('; '), problems);
+  }
+
+  const filters: ExportFilters = {};
+  for (const key of FILTER_KEYS) {
+    const values = dto.filters?.[key];
+    if (values?.length) filters[key] = [...new Set(values)];
+  }
+  const zone = new Zone(timezone);
+  return {
+    channelId,
+    from: dto.from,
+    to: dto.to,
+    timezone,
+    filters,
+    reason,
+    password: dto.password,
+    selection: {
+      channelId,
+      from: new Date(zone.startOfDay(dto.from)),
+      toExclusive: new Date(zone.startOfDay(addDays(dto.to, 1))),
+      ...filters,
+    },
+  };
+}
+
+function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
+  return errors.flatMap((e) => {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((message) => ({
+      field,
+      code: 'EXPORT.INVALID_REQUEST' as ErrorCode,
+      message: message.startsWith(e.property) || prefix === '' ? message : `${field}: ${message}`,
+    }));
+    // Only the first message of a field: "password is required" says enough without the charset rule too.
+    return [...own.slice(0, 1), ...flatten(e.children ?? [], field)];
+  });
+}
+
+/** The cap is checked on a count before any work starts: never a silently truncated file. */
+export function assertWithinRowCap(count: number, maxRows: number): void {
+  if (count > maxRows) {
+    throw new AppError(
+      'EXPORT.TOO_MANY_ROWS',
+      `${count.toLocaleString('en-US')} cases match; an export holds at most ${maxRows.toLocaleString('en-US')}: narrow the date range or add filters`,
+      [{ field: 'to', code: 'EXPORT.TOO_MANY_ROWS', message: `${count} cases match, more than ${maxRows}` }],
+      { count, maxRows },
+    );
+  }
+}

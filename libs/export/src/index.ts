@@ -1,0 +1,5 @@
+export * from './export-request.dto';
+export * from './export-rules';
+export * from './zoned-time';
+export * from './case-columns';
+export * from './export-pipeline';

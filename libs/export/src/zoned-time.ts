@@ -1,0 +1,96 @@
+/**
+ * Time-zone arithmetic without a library: Intl knows every IANA zone's offsets. Offsets change only
+ * at transitions on quarter-hour boundaries, so one lookup per quarter hour serves a whole export.
+ */
+const QUARTER_HOUR = 15 * 60_000;
+const DAY = 86_400_000;
+/** 1970-01-01 as an Excel (1900 date system) serial day. */
+const EXCEL_EPOCH_DAYS = 25_569;
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class Zone {
+  private readonly format: Intl.DateTimeFormat;
+  private readonly offsets = new Map<number, number>();
+
+  constructor(readonly name: string) {
+    this.format = new Intl.DateTimeFormat('en-US', {
+      timeZone: name,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+  }
+
+  /** Offset from UTC in ms at this instant (local = utc + offset). */
+  offsetAt(ms: number): number {
+    const bucket = Math.floor(ms / QUARTER_HOUR);
+    let offset = this.offsets.get(bucket);
+    if (offset === undefined) {
+      offset = this.computeOffset(bucket * QUARTER_HOUR);
+      if (this.offsets.size > 200_000) this.offsets.clear();
+      this.offsets.set(bucket, offset);
+    }
+    return offset;
+  }
+
+  private computeOffset(ms: number): number {
+    const p: Record<string, number> = {};
+    for (const part of this.format.formatToParts(new Date(ms))) {
+      if (part.type !== 'literal') p[part.type] = Number(part.value);
+    }
+    const local = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    return local - (ms - (ms % 1000));
+  }
+
+  /** The instant at which the local calendar day `YYYY-MM-DD` begins. */
+  startOfDay(date: string): number {
+    const [y, m, d] = date.split('-').map(Number);
+    const wall = Date.UTC(y, m - 1, d);
+    // Two passes settle the offset in effect at the result, also next to a transition.
+    let instant = wall - this.offsetAt(wall);
+    instant = wall - this.offsetAt(instant);
+    return instant;
+  }
+
+  /** Excel serial day number of the local wall time of an instant. */
+  excelSerial(ms: number): number {
+    return (ms + this.offsetAt(ms)) / DAY + EXCEL_EPOCH_DAYS;
+  }
+
+  /** `yyyy-mm-dd hh:mm:ss` local wall time, for text such as the Export info sheet. */
+  formatLocal(ms: number): string {
+    return new Date(ms + this.offsetAt(ms)).toISOString().slice(0, 19).replace('T', ' ');
+  }
+}
+
+/** Calendar arithmetic on `YYYY-MM-DD` strings. */
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/** The same day number `months` later, or that month's last day when it has no such day. */
+export function addMonthsClamped(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const lastDay = new Date(Date.UTC(y, m - 1 + months + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(y, m - 1 + months, Math.min(d, lastDay))).toISOString().slice(0, 10);
+}
+
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const [y, m, d] = text.split('-').map(Number);
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+}

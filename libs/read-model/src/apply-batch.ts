@@ -1,0 +1,83 @@
+import { DataSource } from 'typeorm';
+import { CaseStatsEvent } from '@casestats/events';
+import { BatchOutcome, projectBatch } from '@casestats/case-projection';
+import { Sql, inTransaction } from './sql';
+import { loadChatStates, saveChatStates } from './chat-state.repository';
+import { upsertCaseRecords } from './case-record.repository';
+import { loadUsers, saveUsers } from './user.repository';
+import { alreadyApplied, markApplied } from './processed-event.repository';
+import { CheckpointKey, lockCheckpoint, storeCheckpoint } from './checkpoint.repository';
+import { DeadLetterInput, saveDeadLetters } from './dead-letter.repository';
+
+export interface BatchInput {
+  events: CaseStatsEvent[];
+  deadLetters?: DeadLetterInput[];
+  /**
+   * For an offset-ordered source: the offset of each event (same order), and the partition's
+   * checkpoint, advanced to `nextOffset` in the same transaction. Offsets the checkpoint already
+   * covers are skipped, so a redelivered or stale batch changes nothing.
+   */
+  checkpoint?: CheckpointKey & { offsets: number[]; nextOffset: number };
+}
+
+export interface BatchStats {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+  /** Events skipped because the checkpoint already covered their offset. */
+  covered: number;
+  casesWritten: number;
+}
+
+/** The one I/O shell around the projection: lock → load → projectBatch → write rows + checkpoint, in one transaction. */
+export async function applyBatch(db: DataSource, schema: string, input: BatchInput): Promise<BatchStats> {
+  return inTransaction(db, async (sql) => {
+    let events = input.events;
+    let deadLetters = input.deadLetters ?? [];
+    let covered = 0;
+    if (input.checkpoint) {
+      const cp = input.checkpoint;
+      const next = await lockCheckpoint(sql, schema, cp);
+      if (next > 0) {
+        events = events.filter((_, i) => cp.offsets[i] >= next);
+        deadLetters = deadLetters.filter((d) => Number(d.position) >= next);
+        covered = input.events.length - events.length;
+      }
+      if (cp.nextOffset <= next) return { applied: 0, duplicates: 0, deadLettered: 0, covered, casesWritten: 0 };
+    }
+
+    const outcome = events.length ? await project(sql, schema, events) : null;
+    await saveDeadLetters(sql, deadLetters);
+    if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset);
+    return {
+      applied: outcome?.appliedIds.length ?? 0,
+      duplicates: outcome?.duplicates ?? 0,
+      deadLettered: deadLetters.length,
+      covered,
+      casesWritten: outcome?.cases.length ?? 0,
+    };
+  });
+}
+
+async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
+  const chatKeys = new Map<string, { channelId: string; userChatId: string }>();
+  const userKeys = new Map<string, { channelId: string; userId: string }>();
+  for (const e of events) {
+    if (e.type === 'user.updated' || e.type === 'userChat.created') {
+      const userId = e.data.user.id;
+      userKeys.set(`${e.channelId}\u0000${userId}`, { channelId: e.channelId, userId });
+    }
+    if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
+  }
+  const [applied, chats, users] = [
+    await alreadyApplied(sql, schema, [...new Set(events.map((e) => e.id))]),
+    await loadChatStates(sql, schema, [...chatKeys.values()]),
+    await loadUsers(sql, schema, [...userKeys.values()]),
+  ];
+  const outcome = projectBatch(events, { chats, users, applied });
+  await saveChatStates(sql, schema, outcome.chats);
+  await upsertCaseRecords(sql, schema, outcome.cases);
+  await saveUsers(sql, schema, outcome.users);
+  await markApplied(sql, schema, outcome.appliedIds);
+  return outcome;
+}

