@@ -1,0 +1,3 @@
+export * from './simulate';
+export * from './wire-event';
+export { Random } from './random';

@@ -1,0 +1,4 @@
+export * from './fixtures';
+export * from './pg';
+export * from './xlsx-read';
+export * from './cli';

@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+export type ReadCell = null | { t: 's' | 'n' | 'b' | 'd' | 'f'; v: string | number | boolean; fmt: string };
+
+export interface ReadWorkbook {
+  order: string[];
+  sheets: Record<string, ReadCell[][]>;
+}
+
+const SCRIPT = resolve(__dirname, 'xlsx-read.py');
+
+/** Decrypts and reads a workbook with msoffcrypto-tool + openpyxl (Debian's python3 packages). */
+export async function readEncryptedXlsx(path: string, password: string): Promise<ReadWorkbook> {
+  const { stdout } = await promisify(execFile)('python3', [SCRIPT, path, password], { maxBuffer: 1 << 30 });
+  return JSON.parse(stdout) as ReadWorkbook;
+}
+
+/** A sheet as objects keyed by its header row, cells reduced to their values (dates as local ISO text). */
+export function sheetObjects(book: ReadWorkbook, sheet: string): Record<string, unknown>[] {
+  const [header, ...rows] = book.sheets[sheet] ?? [];
+  if (!header) return [];
+  const keys = header.map((c) => String(c?.v));
+  return rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ? row[i]!.v : null])));
+}
