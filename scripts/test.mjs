@@ -13,7 +13,9 @@ const run = (cmd, args, opts = {}) => spawnSync(cmd, args, { cwd: root, stdio: '
 const step = (title) => console.log(`\n=== ${title}`);
 
 function ensureTestTools() {
-  const python = spawnSync('python3', ['-c', 'import msoffcrypto, openpyxl'], { stdio: 'ignore' });
+  const python = spawnSync(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', ['-c', 'import msoffcrypto, openpyxl'], {
+    stdio: 'ignore',
+  });
   const chromium = existsSync('/usr/bin/chromium');
   if (python.status === 0 && chromium) return;
   const isRoot = process.getuid?.() === 0;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -10,10 +11,12 @@ export interface ReadWorkbook {
 }
 
 const SCRIPT = resolve(__dirname, 'xlsx-read.py');
+/** Debian's python3-msoffcrypto-tool and python3-openpyxl live beside /usr/bin/python3, which another python3 on PATH may shadow. */
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** Decrypts and reads a workbook with msoffcrypto-tool + openpyxl (Debian's python3 packages). */
 export async function readEncryptedXlsx(path: string, password: string): Promise<ReadWorkbook> {
-  const { stdout } = await promisify(execFile)('python3', [SCRIPT, path, password], { maxBuffer: 1 << 30 });
+  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, path, password], { maxBuffer: 1 << 30 });
   return JSON.parse(stdout) as ReadWorkbook;
 }
 
