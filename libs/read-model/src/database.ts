@@ -3,12 +3,13 @@ import { Config } from '@casestats/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { ProjectionRegistryEntity } from './entities/projection-registry.entity';
+import { projectionEntities } from './entities/projection.entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 
 export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities'];
 
 /** Other features (the export jobs) add their tables through these two lists. */
-export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity];
+export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ...projectionEntities];
 export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000];
 
 export interface Database {

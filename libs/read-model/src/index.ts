@@ -10,3 +10,4 @@ export * from './case-record.query';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';
+export * from './entities/projection.entities';

@@ -23,5 +23,5 @@ export const DeadLetterEntity = new EntitySchema<DeadLetter>({
     raw: { type: 'bytea' },
     receivedAt: { type: 'timestamptz', name: 'received_at', createDate: true },
   },
-  uniques: [{ columns: ['source', 'position'] }],
+  uniques: [{ name: 'dead_letters_source_position_key', columns: ['source', 'position'] }],
 });

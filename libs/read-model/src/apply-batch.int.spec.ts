@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaseStatsEvent, parseEvent } from '@casestats/events';
+import { createMigratedDatabase } from '@casestats/testing';
+import { applyBatch } from './apply-batch';
+import { sweepDueCases } from './sweep';
+
+const SCHEMA = 'proj_1';
+let seq = 0;
+function ev(chat: string, type: string, at: string, data: object = {}): CaseStatsEvent {
+  const parsed = parseEvent(JSON.stringify({ id: `${chat}-${++seq}`, type, version: 2, occurredAt: at, channelId: 'ch-a', userChatId: chat, data }));
+  if (!parsed.ok) throw new Error(parsed.error.reason);
+  return parsed.event;
+}
+
+describe('applyBatch and the sweeper against PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
+  const rows = async (chat: string) =>
+    db.dataSource.query(
+      `SELECT user_chat_case_id, case_state, case_updated_at, closed_at, tags FROM proj_1.case_records WHERE user_chat_id = $1 ORDER BY 1`,
+      [chat],
+    );
+  beforeAll(async () => {
+    db = await createMigratedDatabase('cs_apply');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('skips offsets its checkpoint covers: a redelivered or stale batch changes nothing', async () => {
+    const events = [ev('c1', 'userChat.queued', '2025-07-01T00:00:00Z'), ev('c1', 'message.created', '2025-07-01T00:00:05Z', { personType: 'user' })];
+    const key = { consumer: 'g', topic: 't', partition: 0 };
+    const first = await applyBatch(db.dataSource, SCHEMA, { events, checkpoint: { ...key, offsets: [0, 1], nextOffset: 2 } });
+    expect(first).toMatchObject({ applied: 2, covered: 0 });
+    // The same offsets again, with fresh ids, as a stale instance would deliver: fully covered.
+    const stale = [ev('c1', 'userChat.closed', '2025-07-01T00:01:00Z'), ev('c1', 'userChat.queued', '2025-07-01T00:02:00Z')];
+    const again = await applyBatch(db.dataSource, SCHEMA, { events: stale, checkpoint: { ...key, offsets: [0, 1], nextOffset: 2 } });
+    expect(again).toMatchObject({ applied: 0, covered: 2 });
+    expect(await rows('c1')).toMatchObject([{ user_chat_case_id: 'c1-1', closed_at: null }]);
+    // A batch straddling the checkpoint applies only its new part.
+    const straddle = [ev('c1', 'message.created', '2025-07-01T00:00:06Z', { personType: 'user' }), ev('c1', 'userChat.closed', '2025-07-01T00:03:00Z')];
+    const partly = await applyBatch(db.dataSource, SCHEMA, { events: straddle, checkpoint: { ...key, offsets: [1, 2], nextOffset: 3 } });
+    expect(partly).toMatchObject({ applied: 1, covered: 1 });
+    const [cp] = await db.dataSource.query(`SELECT next_offset FROM proj_1.checkpoints WHERE consumer = 'g' AND topic = 't' AND partition = 0`);
+    expect(Number(cp.next_offset)).toBe(3);
+  });
+
+  it('serialises two instances on one partition: the loser applies nothing twice', async () => {
+    const key = { consumer: 'g2', topic: 't', partition: 5 };
+    const batch = () => ({
+      events: [ev('c2', 'userChat.opened', '2025-07-02T00:00:00Z', { assignment: 'auto' })],
+      checkpoint: { ...key, offsets: [0], nextOffset: 1 },
+    });
+    const results = await Promise.all([applyBatch(db.dataSource, SCHEMA, batch()), applyBatch(db.dataSource, SCHEMA, batch())]);
+    expect(results.map((r) => r.applied).sort()).toEqual([0, 1]);
+    expect(await rows('c2')).toHaveLength(1);
+  });
+
+  it('completes by time at closedAt + 1 h, never at the sweep time, and never rewrites a completed record', async () => {
+    await applyBatch(db.dataSource, SCHEMA, {
+      events: [ev('c3', 'userChat.opened', '2025-07-03T00:00:00Z', { assignment: 'auto' }), ev('c3', 'userChat.closed', '2025-07-03T00:10:00Z')],
+    });
+    await sweepDueCases(db.dataSource, SCHEMA, Date.parse('2025-07-03T01:09:59.999Z'));
+    expect(await rows('c3')).toMatchObject([{ case_state: 'inProgress' }]);
+    expect(await sweepDueCases(db.dataSource, SCHEMA, Date.parse('2026-01-01T00:00:00Z'))).toBeGreaterThanOrEqual(1);
+    const [done] = await rows('c3');
+    expect(done.case_state).toBe('completed');
+    expect(done.case_updated_at.toISOString()).toBe('2025-07-03T01:10:00.000Z');
+    // A late attribute event inside the (already passed) window cannot reopen the frozen record.
+    await applyBatch(db.dataSource, SCHEMA, { events: [ev('c3', 'userChat.tagsChanged', '2025-07-03T00:20:00Z', { tags: ['late'] })] });
+    expect(await rows('c3')).toMatchObject([{ case_state: 'completed', tags: [] }]);
+    // Nothing more is due.
+    expect(await sweepDueCases(db.dataSource, SCHEMA, Date.parse('2026-01-01T00:00:00Z'))).toBe(0);
+  });
+
+  it('rolls back the whole batch when a write fails: no half-applied batch', async () => {
+    const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.processed_events`);
+    const events = [ev('c4', 'userChat.opened', '2025-07-04T00:00:00Z', { assignment: 'auto' })];
+    await expect(
+      applyBatch(db.dataSource, 'proj_1', { events, checkpoint: { consumer: 'g', topic: 't', partition: 0, offsets: [Number.NaN], nextOffset: Number.NaN } }),
+    ).rejects.toThrow();
+    const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.processed_events`);
+    expect(after[0].n).toBe(before[0].n);
+    expect(await rows('c4')).toEqual([]);
+  });
+});
