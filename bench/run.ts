@@ -1,0 +1,84 @@
+/**
+ * `npm run bench`: the scale figures of issue 6, each with its floor measured in the same run.
+ *   BENCH_SIZES=100000,300000,1000000  BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { ensureDataset } from './dataset';
+
+const ROOT = resolve(__dirname, '..');
+const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const sizes = (process.env.BENCH_SIZES ?? '100000,300000,1000000').split(',').map(Number);
+const log = (s: string) => console.log(s);
+
+function child(script: string, args: string[]): Record<string, number> {
+  const out = execFileSync(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+/** The Seoul calendar day on which the n-th case (in export order) was created. */
+async function dayOfNthCase(url: string, n: number): Promise<string> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const { rows } = await c.query(
+    `SELECT to_char(case_created_at AT TIME ZONE 'Asia/Seoul', 'YYYY-MM-DD') AS day FROM proj_1.case_records
+      WHERE channel_id = 'ch-1' ORDER BY case_created_at OFFSET $1 LIMIT 1`,
+    [n - 1],
+  );
+  await c.end();
+  return rows[0]?.day ?? '2025-12-31';
+}
+
+async function explain(url: string, from: string, to: string): Promise<string> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  const range = [`${from}T00:00:00+09:00`, `${to}T00:00:00+09:00`];
+  const count = await c.query(
+    `EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM proj_1.case_records r WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2`,
+    range,
+  );
+  const rows = await c.query(
+    `EXPLAIN SELECT r.* FROM proj_1.case_records r WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2
+      AND r.team_id = ANY($3::text[]) ORDER BY r.case_created_at, r.user_chat_case_id`,
+    [...range, ['t-1-1']],
+  );
+  await c.end();
+  return [...count.rows, ...rows.rows].map((r) => `    ${r['QUERY PLAN']}`).join('\n');
+}
+
+async function main() {
+  const chats = Math.round(Math.max(...sizes) / 1.45);
+  const url = await ensureDataset(adminUrl, `cs_bench_${chats}`, chats, log);
+  const dir = mkdtempSync(join(tmpdir(), 'casestats-bench-'));
+  const results: string[] = [];
+  try {
+    for (const size of sizes) {
+      const to = await dayOfNthCase(url, size);
+      const exp = child('bench/export-run.ts', [url, 'ch-1', '2025-07-01', to, join(dir, `export-${size}.xlsx`)]);
+      const floor = child('bench/floor-xlsx.ts', [String(exp.rows), join(dir, `floor-${size}.xlsx`)]);
+      const ratio = exp.seconds / floor.seconds;
+      results.push(
+        `| export ${exp.rows.toLocaleString('en-US')} rows | ${exp.seconds.toFixed(1)} s | ${floor.seconds.toFixed(1)} s | ${ratio.toFixed(2)}x (goal ≤ 1.0x, ≤ 60 s) | ${exp.peakRssMb} MB (floor ${floor.peakRssMb} MB) |`,
+      );
+      log(results[results.length - 1]);
+      if (size === Math.max(...sizes)) log(`  EXPLAIN for ${exp.rows} rows (2025-07-01 .. ${to}):\n${await explain(url, '2025-07-01', to)}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  log('\n| figure | time | floor | ratio | peak RSS |\n|---|---|---|---|---|');
+  for (const r of results) log(r);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
