@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { AppError } from '@casestats/config';
+import { assertWithinRowCap, latestTo, validateExportRequest } from './export-rules';
+import { Zone, addMonthsClamped } from './zoned-time';
+
+const RULES = { statsStartDate: '2025-06-26', defaultTimezone: 'Asia/Seoul' };
+const ok = { from: '2025-07-01', to: '2025-07-31', password: 'Secret42', reason: 'review' };
+
+function problems(body: object) {
+  try {
+    validateExportRequest('ch-1', body, RULES);
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return (err as AppError).problems.map((p) => [p.field, p.code]);
+  }
+  return [];
+}
+
+describe('export rules', () => {
+  it.each([
+    ['2025-06-26', '2025-12-26'],
+    ['2025-08-31', '2026-02-28'],
+    ['2025-08-30', '2026-02-28'],
+    ['2025-12-31', '2026-06-30'],
+    ['2027-08-31', '2028-02-29'],
+    ['2025-09-30', '2026-03-30'],
+  ])('from %s allows to up to %s', (from, to) => {
+    expect(latestTo(from)).toBe(to);
+  });
+
+  it('turns the dates into a half-open range of instants in the timezone', () => {
+    const seoul = validateExportRequest('ch-1', ok, RULES).selection;
+    expect(seoul.from.toISOString()).toBe('2025-06-30T15:00:00.000Z');
+    expect(seoul.toExclusive.toISOString()).toBe('2025-07-31T15:00:00.000Z');
+    // Across a DST change: New York is UTC-4 in summer, UTC-5 from November 2.
+    const ny = validateExportRequest('ch-1', { ...ok, from: '2025-10-01', to: '2025-11-05', timezone: 'America/New_York' }, RULES).selection;
+    expect(ny.from.toISOString()).toBe('2025-10-01T04:00:00.000Z');
+    expect(ny.toExclusive.toISOString()).toBe('2025-11-06T05:00:00.000Z');
+  });
+
+  it('reports every broken rule at once, each naming its field', () => {
+    expect(problems({ from: '2025-06-01', to: '2025-05-01', password: 'no!', reason: ' ', timezone: 'Nowhere/City' })).toEqual([
+      ['password', 'EXPORT.BAD_PASSWORD'],
+      ['timezone', 'EXPORT.INVALID_REQUEST'],
+      ['from', 'EXPORT.TOO_EARLY'],
+      ['to', 'EXPORT.RANGE_REVERSED'],
+      ['reason', 'EXPORT.BAD_REASON'],
+    ]);
+    expect(problems({ ...ok, filters: { directions: ['SIDEWAYS'], caseStates: ['done'] } })).toEqual([
+      ['filters.directions', 'EXPORT.INVALID_REQUEST'],
+      ['filters.caseStates', 'EXPORT.INVALID_REQUEST'],
+    ]);
+    expect(problems({})).toEqual([
+      ['from', 'EXPORT.INVALID_REQUEST'],
+      ['to', 'EXPORT.INVALID_REQUEST'],
+      ['password', 'EXPORT.BAD_PASSWORD'],
+      ['reason', 'EXPORT.BAD_REASON'],
+    ]);
+  });
+
+  it('never echoes the password in a message', () => {
+    try {
+      validateExportRequest('ch-1', { ...ok, password: 'hunter2 !' }, RULES);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).not.toContain('hunter2');
+    }
+  });
+
+  it('trims the reason and dedupes filters', () => {
+    const v = validateExportRequest('ch-1', { ...ok, reason: '  audit  ', filters: { teamIds: ['t1', 't1', 't2'], tags: [] } }, RULES);
+    expect(v.reason).toBe('audit');
+    expect(v.filters).toEqual({ teamIds: ['t1', 't2'] });
+  });
+
+  it('refuses more rows than the cap with the count', () => {
+    expect(() => assertWithinRowCap(1_000_000, 1_000_000)).not.toThrow();
+    expect(() => assertWithinRowCap(1_000_001, 1_000_000)).toThrow(/1,000,001 cases match/);
+  });
+});
+
+describe('zoned time', () => {
+  it('computes Excel serials of local wall time', () => {
+    const seoul = new Zone('Asia/Seoul');
+    // 2025-07-01T01:00:00Z is 10:00 in Seoul; 2025-07-01 is serial 45839.
+    expect(seoul.excelSerial(Date.parse('2025-07-01T01:00:00Z'))).toBeCloseTo(45839 + 10 / 24, 10);
+    expect(seoul.formatLocal(Date.parse('2025-07-01T15:30:00.250Z'))).toBe('2025-07-02 00:30:00');
+    const la = new Zone('America/Los_Angeles');
+    expect(la.offsetAt(Date.parse('2025-07-01T00:00:00Z'))).toBe(-7 * 3_600_000);
+    expect(la.offsetAt(Date.parse('2025-12-01T00:00:00Z'))).toBe(-8 * 3_600_000);
+    // India is +05:30: quarter-hour buckets still land right.
+    expect(new Zone('Asia/Kolkata').offsetAt(Date.parse('2025-07-01T00:07:00Z'))).toBe(5.5 * 3_600_000);
+  });
+
+  it('clamps months to their last day', () => {
+    expect(addMonthsClamped('2025-01-31', 1)).toBe('2025-02-28');
+    expect(addMonthsClamped('2024-01-31', 1)).toBe('2024-02-29');
+  });
+});
