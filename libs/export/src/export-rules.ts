@@ -98,7 +98,9 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
 function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((message) => ({
+    // "Is required" (a missing value fails the type check) says more than the format rule behind it.
+    const entries = Object.entries(e.constraints ?? {}).sort(([a], [b]) => Number(b === 'isString') - Number(a === 'isString'));
+    const own = entries.map(([, message]) => ({
       field,
       code: 'EXPORT.INVALID_REQUEST' as ErrorCode,
       message: message.startsWith(e.property) || prefix === '' ? message : `${field}: ${message}`,

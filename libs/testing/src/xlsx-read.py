@@ -34,9 +34,9 @@ def main():
     path, password = sys.argv[1], sys.argv[2]
     with open(path, "rb") as f:
         office = msoffcrypto.OfficeFile(f)
-        office.load_key(password=password)
+        office.load_key(password=password, verify_password=True)
         plain = io.BytesIO()
-        office.decrypt(plain, verify_password=True, verify_integrity=True)
+        office.decrypt(plain, verify_integrity=True)
     book = openpyxl.load_workbook(plain, read_only=False, data_only=False)
     sheets = {}
     for ws in book.worksheets:
