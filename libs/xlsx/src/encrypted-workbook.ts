@@ -1,0 +1,218 @@
+import { EncryptedPackageFile, type EncryptedFileResult } from './encrypted-package-file';
+import { MAX_ROWS, SheetXml, type CellValue, type ColumnSpec } from './sheet-xml';
+import { appProperties, contentTypes, coreProperties, rootRels, sheetPartName, styles, workbook, workbookRels } from './workbook-parts';
+import { ZipStreamWriter, type ZipEntryWriter } from './zip-stream-writer';
+
+export interface EncryptedWorkbookOptions {
+  /** Where the encrypted file is written (created or truncated, mode 0600). */
+  path: string;
+  /** Never logged, never stored; only its derived keys live until finish(). */
+  password: string;
+  /** zlib level 0–9; 6 by default. */
+  compressionLevel?: number;
+  /** Password hashing rounds; 100,000 as Excel writes. Tests may lower it. */
+  spinCount?: number;
+  /** Only for tests: write ZIP64 records for values at or above this instead of 0xFFFFFFFF. */
+  zip64Threshold?: number;
+}
+
+export type WorkbookResult = EncryptedFileResult;
+
+export interface SheetWriter {
+  /**
+   * Adds a row (values by column, shorter rows leave the rest empty). Returns true when more rows
+   * are welcome now, or a promise to await first: the compressor or the disk is behind.
+   */
+  writeRow(values: readonly CellValue[]): boolean | Promise<void>;
+  /** Data rows written so far (the header row not counted). */
+  readonly rowCount: number;
+  end(): Promise<void>;
+}
+
+export interface EncryptedWorkbookWriter {
+  /** Starts the next sheet; the previous one must have ended. */
+  addSheet(name: string, columns: ColumnSpec[]): SheetWriter;
+  /** Writes the remaining parts and seals the file. On failure the file is deleted. */
+  finish(): Promise<WorkbookResult>;
+  /** Stops and deletes the partial file. */
+  abort(err?: Error): Promise<void>;
+}
+
+/** XML goes to the compressor in buffers of this size: big enough that each threadpool job is long. */
+const CHUNK_BYTES = 1024 * 1024;
+const INVALID_SHEET_NAME = /[\\/?*[\]:]/;
+
+export async function createEncryptedWorkbook(opts: EncryptedWorkbookOptions): Promise<EncryptedWorkbookWriter> {
+  const file = await EncryptedPackageFile.create(opts.path, { password: opts.password, spinCount: opts.spinCount });
+  try {
+    const created = new Date();
+    const zip = new ZipStreamWriter(file, { level: opts.compressionLevel, date: created, zip64Threshold: opts.zip64Threshold });
+    // The parts that do not depend on the sheets go first; the ones listing the sheets go last.
+    await zip.addFile('xl/styles.xml', Buffer.from(styles()));
+    await zip.addFile('docProps/core.xml', Buffer.from(coreProperties(created)));
+    await zip.addFile('docProps/app.xml', Buffer.from(appProperties()));
+    return new Workbook(file, zip);
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+}
+
+class Workbook implements EncryptedWorkbookWriter {
+  private readonly sheetNames: string[] = [];
+  private current: Sheet | null = null;
+  private state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
+
+  constructor(
+    private readonly file: EncryptedPackageFile,
+    private readonly zip: ZipStreamWriter,
+  ) {}
+
+  addSheet(name: string, columns: ColumnSpec[]): SheetWriter {
+    this.assertOpen();
+    if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
+    checkSheetName(name, this.sheetNames);
+    const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0 });
+    const entry = this.zip.openEntry(sheetPartName(this.sheetNames.length));
+    this.sheetNames.push(name);
+    this.current = new Sheet(name, xml, entry, this);
+    return this.current;
+  }
+
+  async finish(): Promise<WorkbookResult> {
+    this.assertOpen();
+    this.state = 'finishing';
+    try {
+      if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
+      if (!this.sheetNames.length) throw new Error('a workbook needs at least one sheet');
+      await this.zip.addFile('xl/workbook.xml', Buffer.from(workbook(this.sheetNames)));
+      await this.zip.addFile('xl/_rels/workbook.xml.rels', Buffer.from(workbookRels(this.sheetNames.length)));
+      await this.zip.addFile('_rels/.rels', Buffer.from(rootRels()));
+      await this.zip.addFile('[Content_Types].xml', Buffer.from(contentTypes(this.sheetNames.length)));
+      this.zip.finish();
+      const result = await this.file.finish();
+      this.state = 'finished';
+      return result;
+    } catch (err) {
+      // Whatever went wrong, a half-written file must not stay behind.
+      await this.abort(err as Error);
+      throw err;
+    }
+  }
+
+  async abort(err?: Error): Promise<void> {
+    if (this.state === 'aborted' || this.state === 'finished') return;
+    this.state = 'aborted';
+    this.current?.destroy(err);
+    await this.file.abort();
+  }
+
+  /** Pipeline failures (disk, compressor) end the workbook: the caller only sees the error. */
+  async failed(err: Error): Promise<never> {
+    await this.abort(err);
+    throw err;
+  }
+
+  checkHealthy(): void {
+    this.assertOpen();
+    if (this.file.error) throw this.file.error;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw new Error(`the workbook is ${this.state}`);
+  }
+}
+
+class Sheet implements SheetWriter {
+  /**
+   * Rows are encoded straight into a buffer that goes to the compressor once full: one string per
+   * row and one UTF-8 copy, instead of a long chain of concatenated rows flattened again later.
+   */
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  private rows = 0;
+  ended = false;
+
+  constructor(
+    readonly name: string,
+    private readonly xml: SheetXml,
+    private readonly entry: ZipEntryWriter,
+    private readonly book: Workbook,
+  ) {
+    this.append(xml.head());
+  }
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  writeRow(values: readonly CellValue[]): boolean | Promise<void> {
+    if (this.ended) throw new Error(`sheet "${this.name}" has ended`);
+    this.book.checkHealthy();
+    if (this.rows >= MAX_ROWS - 1) throw new RangeError(`sheet "${this.name}" is full: a sheet holds ${MAX_ROWS} rows`);
+    const row = this.xml.row(values, this.rows + 2);
+    this.rows++;
+    return this.append(row);
+  }
+
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.book.checkHealthy();
+    try {
+      const wait = this.append(this.xml.tail());
+      if (wait !== true) await wait;
+      if (this.used) await this.flush();
+      await this.entry.end();
+      this.ended = true;
+    } catch (err) {
+      return this.book.failed(err as Error);
+    }
+  }
+
+  destroy(err?: Error): void {
+    this.used = 0;
+    if (!this.ended) this.entry.destroy(err);
+    this.ended = true;
+  }
+
+  private append(text: string): true | Promise<void> {
+    // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+    if (this.buf.length - this.used >= text.length * 3) {
+      this.used += this.buf.write(text, this.used, 'utf8');
+      return true;
+    }
+    const wait = this.used ? this.flush() : null;
+    if (this.buf.length < text.length * 3) this.buf = Buffer.allocUnsafe(text.length * 3);
+    this.used = this.buf.write(text, 0, 'utf8');
+    return wait ?? true;
+  }
+
+  /**
+   * Hands the full buffer to the compressor (which keeps it; a new one is taken) and returns what
+   * to wait for: the compressor's queue when it is long, else one turn of the event loop, so that
+   * a producer which never waits still lets zlib's threadpool completions start the next chunk.
+   */
+  private flush(): Promise<void> {
+    const chunk = this.buf.subarray(0, this.used);
+    this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    let room: boolean;
+    try {
+      room = this.entry.write(chunk);
+    } catch (err) {
+      return this.book.failed(err as Error);
+    }
+    if (!room) return this.entry.ready().catch((err: Error) => this.book.failed(err));
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function checkSheetName(name: string, taken: string[]): void {
+  if (typeof name !== 'string' || name.length < 1 || name.length > 31) throw new RangeError(`sheet name must be 1 to 31 characters: ${JSON.stringify(name)}`);
+  if (INVALID_SHEET_NAME.test(name)) throw new RangeError(`sheet name may not contain \\ / ? * [ ] or : (${JSON.stringify(name)})`);
+  if (name.startsWith("'") || name.endsWith("'")) throw new RangeError(`sheet name may not start or end with an apostrophe: ${JSON.stringify(name)}`);
+  if (name.toLowerCase() === 'history') throw new RangeError('"History" is reserved by Excel');
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  if (/[\u0000-\u001f]/.test(name)) throw new RangeError('sheet name may not contain control characters');
+  if (taken.some((t) => t.toLowerCase() === name.toLowerCase())) throw new RangeError(`duplicate sheet name ${JSON.stringify(name)}`);
+}

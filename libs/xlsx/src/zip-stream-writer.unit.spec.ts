@@ -1,0 +1,202 @@
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findPython } from './spec-support/python-reader';
+import { ZipStreamWriter, type ByteSink } from './zip-stream-writer';
+
+const dir = mkdtempSync(join(tmpdir(), 'zip-spec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** An in-memory sink that sometimes claims to be full, to exercise the pause/resume path. */
+class MemorySink implements ByteSink {
+  chunks: Buffer[] = [];
+  bytes = 0;
+  private since = 0;
+  saturated = false;
+  write(chunk: Buffer): void {
+    this.chunks.push(Buffer.from(chunk));
+    this.bytes += chunk.length;
+    this.since += chunk.length;
+    if (this.since > 256 * 1024) this.saturated = true;
+  }
+  drained(): Promise<void> {
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        this.saturated = false;
+        this.since = 0;
+        resolve();
+      }, 1),
+    );
+  }
+  buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** Python's zipfile (independent of this writer) reads the archive and checks every CRC. */
+const ZIP_DUMP = `
+import hashlib, json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+bad = z.testzip()
+out = []
+for i in z.infolist():
+    entry = {"name": i.filename, "size": i.file_size, "compressed": i.compress_size, "offset": i.header_offset}
+    if i.file_size < 64 * 1024 * 1024:
+        entry["sha256"] = hashlib.sha256(z.read(i)).hexdigest()
+    out.append(entry)
+json.dump({"bad": bad, "entries": out}, sys.stdout)
+`;
+
+interface ZipDump {
+  bad: string | null;
+  entries: { name: string; size: number; compressed: number; offset: number; sha256?: string }[];
+}
+
+function readWithZipfile(name: string, zip: Buffer): ZipDump {
+  const path = join(dir, name);
+  writeFileSync(path, zip);
+  return JSON.parse(execFileSync(findPython(), ['-c', ZIP_DUMP, path], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+async function streamEntry(zip: ZipStreamWriter, name: string, chunks: Iterable<Buffer>): Promise<void> {
+  const entry = zip.openEntry(name);
+  for (const c of chunks) if (!entry.write(c)) await entry.ready();
+  await entry.end();
+}
+
+/** Offsets of a 4-byte little-endian signature in a buffer. */
+function find(buf: Buffer, signature: number): number[] {
+  const sig = Buffer.alloc(4);
+  sig.writeUInt32LE(signature);
+  const at: number[] = [];
+  for (let i = buf.indexOf(sig); i >= 0; i = buf.indexOf(sig, i + 1)) at.push(i);
+  return at;
+}
+
+describe('ZipStreamWriter', () => {
+  const small = Buffer.from('<?xml version="1.0"?><a>small part 안녕</a>');
+  // Partly compressible, partly not: 40 chunks of about 67 KB.
+  const streamed = Array.from({ length: 40 }, (_, i) => Buffer.from(`<row r="${i}">` + randomBytes(50_000).toString('base64')));
+  const streamedBytes = Buffer.concat(streamed);
+
+  it('writes a plain archive without ZIP64 records when nothing needs them', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink);
+    await zip.addFile('docProps/core.xml', small);
+    await streamEntry(zip, 'xl/worksheets/sheet1.xml', streamed);
+    await zip.addFile('[Content_Types].xml', small);
+    expect(zip.finish()).toBe(sink.bytes);
+    const buf = sink.buffer();
+
+    const got = readWithZipfile('plain.zip', buf);
+    expect(got.bad).toBeNull();
+    expect(got.entries.map((e) => [e.name, e.size, e.sha256])).toEqual([
+      ['docProps/core.xml', small.length, sha(small)],
+      ['xl/worksheets/sheet1.xml', streamedBytes.length, sha(streamedBytes)],
+      ['[Content_Types].xml', small.length, sha(small)],
+    ]);
+    expect(find(buf, 0x06064b50)).toEqual([]);
+    expect(find(buf, 0x07064b50)).toEqual([]);
+    // The streamed entry: version 4.5 and a data descriptor in its local header, a 16-byte descriptor.
+    const streamedHeader = got.entries[1]!.offset;
+    expect(buf.readUInt16LE(streamedHeader + 4)).toBe(45);
+    expect(buf.readUInt16LE(streamedHeader + 6)).toBe(0x0808);
+    const descriptor = find(buf, 0x08074b50)[0]!;
+    expect(buf.readUInt32LE(descriptor + 8)).toBe(got.entries[1]!.compressed);
+    expect(buf.readUInt32LE(descriptor + 12)).toBe(streamedBytes.length);
+    for (const cd of find(buf, 0x02014b50)) expect(buf.readUInt16LE(cd + 6)).toBe(20);
+  });
+
+  it('writes ZIP64 central records and end records once values reach the threshold', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink, { zip64Threshold: 1000 });
+    await zip.addFile('a.xml', small);
+    await streamEntry(zip, 'big.xml', streamed);
+    await zip.addFile('b.xml', small);
+    zip.finish();
+    const buf = sink.buffer();
+
+    const got = readWithZipfile('zip64.zip', buf);
+    expect(got.bad).toBeNull();
+    expect(got.entries.map((e) => [e.name, e.size, e.sha256])).toEqual([
+      ['a.xml', small.length, sha(small)],
+      ['big.xml', streamedBytes.length, sha(streamedBytes)],
+      ['b.xml', small.length, sha(small)],
+    ]);
+
+    const [a, big, b] = find(buf, 0x02014b50);
+    // a.xml: small sizes, offset 0: no extra field. big.xml: both sizes in the extra, offset not.
+    expect(buf.readUInt16LE(a! + 30)).toBe(0);
+    expect(buf.readUInt32LE(big! + 20)).toBe(0xffffffff);
+    expect(buf.readUInt32LE(big! + 24)).toBe(0xffffffff);
+    expect(buf.readUInt16LE(big! + 6)).toBe(45);
+    const bigExtra = big! + 46 + 'big.xml'.length;
+    expect([buf.readUInt16LE(bigExtra), buf.readUInt16LE(bigExtra + 2)]).toEqual([1, 16]);
+    expect(Number(buf.readBigUInt64LE(bigExtra + 4))).toBe(streamedBytes.length);
+    expect(Number(buf.readBigUInt64LE(bigExtra + 12))).toBe(got.entries[1]!.compressed);
+    // b.xml: small sizes but an offset past the threshold: only the offset in the extra.
+    expect(buf.readUInt32LE(b! + 42)).toBe(0xffffffff);
+    expect(buf.readUInt16LE(b! + 46 + 5 + 2)).toBe(8);
+    // 8-byte sizes in the streamed entry's data descriptor.
+    const descriptor = find(buf, 0x08074b50)[0]!;
+    expect(Number(buf.readBigUInt64LE(descriptor + 16))).toBe(streamedBytes.length);
+    // ZIP64 end record, its locator, and the classic end record pointing to them.
+    const [end64] = find(buf, 0x06064b50);
+    const [locator] = find(buf, 0x07064b50);
+    expect(Number(buf.readBigUInt64LE(locator! + 8))).toBe(end64);
+    expect(Number(buf.readBigUInt64LE(end64! + 32))).toBe(3);
+    expect(buf.readUInt32LE(buf.length - 22 + 16)).toBe(0xffffffff);
+  });
+
+  it('streams an entry past 4 GiB with real ZIP64 sizes that zipfile verifies', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink, { level: 1 });
+    const zeros = Buffer.alloc(1024 * 1024);
+    const total = 4 * 1024 + 7; // MiB: just past 4 GiB
+    await streamEntry(
+      zip,
+      'xl/worksheets/sheet1.xml',
+      (function* () {
+        for (let i = 0; i < total; i++) yield zeros;
+      })(),
+    );
+    await zip.addFile('after.xml', small);
+    zip.finish();
+    const buf = sink.buffer();
+
+    const got = readWithZipfile('huge.zip', buf);
+    expect(got.bad).toBeNull();
+    expect(got.entries[0]).toMatchObject({ name: 'xl/worksheets/sheet1.xml', size: total * 1024 * 1024 });
+    expect(got.entries[1]).toMatchObject({ name: 'after.xml', size: small.length, sha256: sha(small) });
+    expect(find(buf, 0x06064b50)).toEqual([]); // the archive itself stays small: no ZIP64 end record
+  }, 60_000);
+
+  it('puts the ZIP64 extra field in the local header of a known-size entry that needs it', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink, { zip64Threshold: 10 });
+    await zip.addFile('a.xml', small);
+    zip.finish();
+    const buf = sink.buffer();
+    expect(buf.readUInt16LE(4)).toBe(45);
+    expect(buf.readUInt32LE(18)).toBe(0xffffffff);
+    expect(buf.readUInt16LE(28)).toBe(20);
+    expect(Number(buf.readBigUInt64LE(30 + 5 + 4))).toBe(small.length);
+    const got = readWithZipfile('known-zip64.zip', buf);
+    expect(got.bad).toBeNull();
+    expect(got.entries[0]).toMatchObject({ name: 'a.xml', size: small.length, sha256: sha(small) });
+  });
+
+  it('refuses a second entry while one is open, and anything after finish', async () => {
+    const zip = new ZipStreamWriter(new MemorySink());
+    const entry = zip.openEntry('a.xml');
+    expect(() => zip.openEntry('b.xml')).toThrow(/still open/);
+    await entry.end();
+    zip.finish();
+    await expect(zip.addFile('c.xml', small)).rejects.toThrow(/already finished/);
+  });
+});
