@@ -138,13 +138,16 @@ export function parseInstant(text: string): number | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const ms = frac ? Number(frac.slice(1, 4).padEnd(3, '0')) : 0;
-  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms);
-  const check = new Date(local);
+  // Not Date.UTC(y, …): it reads years 0–99 as 1900–1999.
+  const check = new Date(Date.UTC(2000, 0, 1, +h, +mi, +s, ms));
+  check.setUTCFullYear(+y, +mo - 1, +d);
+  const local = check.getTime();
   if (check.getUTCMonth() !== +mo - 1 || check.getUTCDate() !== +d || +h > 23 || +mi > 59 || +s > 59) {
     return undefined;
   }
   if (zone === 'Z') return local;
+  const [offsetHours, offsetMinutes] = [Number(zone.slice(1, 3)), Number(zone.slice(4, 6))];
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const sign = zone[0] === '+' ? 1 : -1;
-  const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  return local - offset * 60_000;
+  return local - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
