@@ -50,7 +50,7 @@ function readEvent(json: unknown): CaseStatsEvent {
   if (type === 'user.updated') {
     const user = data.obj_('user');
     const name = user.optStr('name');
-    const profile = user.has('profile') ? readProfile(user.obj_('profile')) : undefined;
+    const profile = user.has('profile') ? readProfile(user.obj_('profile'), 'user') : undefined;
     return {
       id,
       type,
@@ -111,7 +111,7 @@ function readChatData(type: UserChatEvent['type'], version: number, d: FieldRead
     case 'userChat.tagsChanged':
       return { tags: d.strings('tags') };
     case 'userChat.profileUpdated':
-      return { profile: readProfile(d.obj_('profile')) };
+      return { profile: readProfile(d.obj_('profile'), 'chat') };
     case 'userChat.descriptionChanged':
       return { description: required(d, 'description') && d.nullableStr('description') };
     case 'userChat.summarized':
@@ -160,15 +160,16 @@ function readNullableNamed(d: FieldReader, key: string): Named | null {
   return r && readNamed(r);
 }
 
-function readProfile(p: FieldReader): ProfilePatch {
+/** csat and csatComment are standard keys of the chat profile only; a user profile has none. */
+function readProfile(p: FieldReader, of: 'chat' | 'user'): ProfilePatch {
   const patch: ProfilePatch = {};
   for (const [key, value] of p.entries()) {
     if (!storableText(key) || key === '__proto__') fail('EVENT.INVALID_DATA', p.pathOf('<key>'), 'a key without NUL characters', key);
     const ok =
       value === null || (typeof value === 'string' && storableText(value)) || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
     if (!ok) fail('EVENT.INVALID_DATA', p.pathOf(key), 'a string, number, boolean or null', value);
-    if (key === 'csat' && value !== null && typeof value !== 'number') fail('EVENT.INVALID_DATA', p.pathOf(key), 'a number or null', value);
-    if (key === 'csatComment' && value !== null && typeof value !== 'string') {
+    if (of === 'chat' && key === 'csat' && value !== null && typeof value !== 'number') fail('EVENT.INVALID_DATA', p.pathOf(key), 'a number or null', value);
+    if (of === 'chat' && key === 'csatComment' && value !== null && typeof value !== 'string') {
       fail('EVENT.INVALID_DATA', p.pathOf(key), 'a string or null', value);
     }
     patch[key] = value as ProfilePatch[string];
