@@ -106,7 +106,9 @@ async function main() {
     const info = book.addSheet('Info', [{ header: 'k', kind: 'string' }, { header: 'v', kind: 'number' }]);
     info.writeRow(['rows', rows]);
     await info.end();
+    const finishStart = performance.now();
     const result = await book.finish();
+    const finishMs = performance.now() - finishStart;
     const secs = (performance.now() - t) / 1000;
     sample();
     const maxRss = process.resourceUsage().maxRSS * 1024;
@@ -120,6 +122,7 @@ async function main() {
           rowsPerSecond: Math.round(rows / secs),
           generatorOnlyRowsPerSecond: Math.round(genRate),
           keyDerivationMs: Math.round(keyMs),
+          finishMs: Math.round(finishMs),
           fileMiB: +(statSync(path).size / 2 ** 20).toFixed(1),
           bytes: result.bytes,
           peakRssMiB: Math.round(Math.max(peakRss, maxRss) / 2 ** 20),

@@ -62,6 +62,7 @@ class Workbook implements EncryptedWorkbookWriter {
   private readonly sheetNames: string[] = [];
   private current: Sheet | null = null;
   private state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
+  private abortedBy: Error | undefined;
 
   constructor(
     private readonly file: EncryptedPackageFile,
@@ -103,6 +104,7 @@ class Workbook implements EncryptedWorkbookWriter {
   async abort(err?: Error): Promise<void> {
     if (this.state === 'aborted' || this.state === 'finished') return;
     this.state = 'aborted';
+    this.abortedBy = err;
     this.current?.destroy(err);
     await this.file.abort();
   }
@@ -119,7 +121,10 @@ class Workbook implements EncryptedWorkbookWriter {
   }
 
   private assertOpen(): void {
-    if (this.state !== 'open') throw new Error(`the workbook is ${this.state}`);
+    if (this.state === 'open') return;
+    // A producer that did not await a rejected writeRow() still learns what went wrong.
+    const why = this.abortedBy ? `: ${this.abortedBy.message}` : '';
+    throw new Error(`the workbook is ${this.state}${why}`, this.abortedBy ? { cause: this.abortedBy } : undefined);
   }
 }
 
@@ -131,6 +136,8 @@ class Sheet implements SheetWriter {
   private buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private used = 0;
   private rows = 0;
+  private closing = false;
+  private closed: Promise<void> = Promise.resolve();
   ended = false;
 
   constructor(
@@ -147,7 +154,7 @@ class Sheet implements SheetWriter {
   }
 
   writeRow(values: readonly CellValue[]): boolean | Promise<void> {
-    if (this.ended) throw new Error(`sheet "${this.name}" has ended`);
+    if (this.closing) throw new Error(`sheet "${this.name}" has ended`);
     this.book.checkHealthy();
     if (this.rows >= MAX_ROWS - 1) throw new RangeError(`sheet "${this.name}" is full: a sheet holds ${MAX_ROWS} rows`);
     const row = this.xml.row(values, this.rows + 2);
@@ -156,8 +163,14 @@ class Sheet implements SheetWriter {
   }
 
   async end(): Promise<void> {
-    if (this.ended) return;
+    if (this.closing) return this.closed;
     this.book.checkHealthy();
+    this.closing = true;
+    this.closed = this.close();
+    return this.closed;
+  }
+
+  private async close(): Promise<void> {
     try {
       const wait = this.append(this.xml.tail());
       if (wait !== true) await wait;
@@ -172,6 +185,7 @@ class Sheet implements SheetWriter {
   destroy(err?: Error): void {
     this.used = 0;
     if (!this.ended) this.entry.destroy(err);
+    this.closing = true;
     this.ended = true;
   }
 
