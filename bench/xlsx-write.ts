@@ -78,19 +78,13 @@ function makeRow(r: number): CellValue[] {
 }
 
 async function main() {
-  // Row generation alone, to tell the writer's cost from the generator's.
-  const genRows = Math.min(rows, 100_000);
-  let t = performance.now();
-  for (let r = 0; r < genRows; r++) makeRow(r);
-  const genRate = genRows / ((performance.now() - t) / 1000);
-
   const dir = mkdtempSync(join(tmpdir(), 'xlsx-bench-'));
   const path = join(dir, 'bench.xlsx');
   let peakRss = process.memoryUsage().rss;
   const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
   const timer = setInterval(sample, 100);
   try {
-    t = performance.now();
+    let t = performance.now();
     const book = await createEncryptedWorkbook({ path, password: 'bench-password', compressionLevel: level });
     const keyMs = performance.now() - t;
     const sheet = book.addSheet('Case data', columns);
@@ -99,7 +93,7 @@ async function main() {
       if (wait !== true && wait !== false) await wait;
       if (r % 100_000 === 0 && r) {
         sample();
-        process.stderr.write(`  ${r} rows, ${((performance.now() - t) / 1000).toFixed(1)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
+        process.stderr.write(`  ${r} rows, ${((performance.now() - t) / 1000).toFixed(1)} s, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap ${(process.memoryUsage().heapTotal / 2 ** 20).toFixed(0)} MiB, external ${(process.memoryUsage().external / 2 ** 20).toFixed(0)} MiB\n`);
       }
     }
     await sheet.end();
@@ -111,7 +105,13 @@ async function main() {
     const finishMs = performance.now() - finishStart;
     const secs = (performance.now() - t) / 1000;
     sample();
+    // The process peak so far (the kernel's high-water mark), taken before anything else runs.
     const maxRss = process.resourceUsage().maxRSS * 1024;
+    // Row generation alone, to tell the writer's cost from the generator's.
+    const genRows = Math.min(rows, 100_000);
+    t = performance.now();
+    for (let r = 0; r < genRows; r++) makeRow(r);
+    const genRate = genRows / ((performance.now() - t) / 1000);
     console.log(
       JSON.stringify(
         {

@@ -8,8 +8,8 @@ import type { ByteSink } from './zip-stream-writer';
 /** Plaintext gathered before a batch of segments is encrypted and written: 64 segments. */
 const STAGE_BYTES = 64 * SEGMENT_LENGTH;
 /** Ciphertext queued for the disk above which producers are asked to wait, and below which they resume. */
-const HIGH_WATER = 8 * 1024 * 1024;
-const LOW_WATER = 2 * 1024 * 1024;
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
 const READ_BACK_CHUNK = 1024 * 1024;
 const SIZE_PREFIX = 8;
 const MINI_STREAM_CUTOFF = 4096;

@@ -52,8 +52,8 @@ const MAX16 = 0xffff;
 /** zlib's output buffer: larger than a compressed input chunk, so one threadpool job takes a whole chunk. */
 const CHUNK = 1024 * 1024;
 /** Uncompressed bytes queued for the compressor: above HIGH the producer waits until LOW. */
-const QUEUE_HIGH = 8 * 1024 * 1024;
-const QUEUE_LOW = 4 * 1024 * 1024;
+const QUEUE_HIGH = 4 * 1024 * 1024;
+const QUEUE_LOW = 2 * 1024 * 1024;
 
 interface CentralEntry {
   name: Buffer;
