@@ -2,3 +2,4 @@ export * from './fixtures';
 export * from './pg';
 export * from './xlsx-read';
 export * from './cli';
+export * from './kafka-broker';
