@@ -12,7 +12,8 @@ COPY package.json tsconfig.base.json ./
 COPY bin ./bin
 COPY apps ./apps
 COPY libs ./libs
-# PostgreSQL refuses to run as root; the image never uses the embedded server anyway (DATABASE_URL is required here).
+# The export files live in /data (a volume); the processes run as the unprivileged `node` user.
+RUN mkdir -p /data && chown node:node /data
 USER node
 ENTRYPOINT ["node", "bin/casestats.js"]
 CMD ["--help"]
