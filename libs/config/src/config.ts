@@ -10,6 +10,9 @@ export interface Config {
   projector: { port: number; sweepIntervalMs: number; sweepGraceMs: number };
   export: {
     port: number;
+    host: string;
+    /** How often expired files, stale jobs and orphaned partial files are looked for. */
+    maintenanceIntervalMs: number;
     jwtSecret: string;
     fileDir: string;
     fileTtlMs: number;
@@ -87,6 +90,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     },
     export: {
       port: int('EXPORT_PORT', 3000, 0, 65535),
+      host: str('EXPORT_HOST', '127.0.0.1'),
+      maintenanceIntervalMs: int('EXPORT_MAINTENANCE_INTERVAL_MS', 30_000, 100),
       jwtSecret,
       fileDir: resolve(dataDir, 'exports'),
       fileTtlMs: int('EXPORT_FILE_TTL_SECONDS', 86_400, 1) * 1000,

@@ -10,7 +10,7 @@ export interface ExportAudit {
   fromDate: string | null;
   toDate: string | null;
   timezone: string | null;
-  filters: Record<string, unknown> | null;
+  filters: Record<string, string[]> | null;
   reason: string | null;
   outcome: string;
   httpStatus: number;

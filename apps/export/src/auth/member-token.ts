@@ -1,0 +1,65 @@
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { AppError } from '@casestats/config';
+
+export const DOWNLOAD_PERMISSION = 'caseStats:download';
+
+/** The signed-in team member, as the bearer token says. */
+export interface Member {
+  id: string;
+  name: string | null;
+  channelId: string;
+  permissions: string[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * HS256 only: `alg: none`, other HMACs and public-key algorithms are refused by jose's algorithm
+ * allow-list before any claim is read. `exp` and `sub` are required.
+ */
+export async function verifyMemberToken(token: string, secret: string): Promise<Member> {
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
+    const { sub, name, channelId, permissions } = payload as Record<string, unknown>;
+    if (typeof channelId !== 'string' || !channelId) throw new AppError('AUTH.UNAUTHENTICATED', 'the token has no channelId claim');
+    if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
+      throw new AppError('AUTH.UNAUTHENTICATED', 'the token has no permissions claim');
+    }
+    return { id: String(sub), name: typeof name === 'string' ? name : null, channelId, permissions };
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    const why = err instanceof errors.JWTExpired ? 'the token has expired' : 'the token is not valid';
+    throw new AppError('AUTH.UNAUTHENTICATED', why);
+  }
+}
+
+export interface TokenRequest {
+  memberId: string;
+  name?: string;
+  channelId: string;
+  permissions: string[];
+  expiresIn: string;
+}
+
+export async function signMemberToken(req: TokenRequest, secret: string, nowSeconds: number): Promise<string> {
+  return new SignJWT({ name: req.name, channelId: req.channelId, permissions: req.permissions })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(req.memberId)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(req.expiresIn)
+    .sign(encoder.encode(secret));
+}
+
+/** The member may download case statistics of this channel, and no other. */
+export function authorize(member: Member, channelId: string): void {
+  if (!member.permissions.includes(DOWNLOAD_PERMISSION)) {
+    throw new AppError('AUTH.FORBIDDEN', `the member lacks the ${DOWNLOAD_PERMISSION} permission`);
+  }
+  if (member.channelId !== channelId) throw new AppError('AUTH.FORBIDDEN', 'the token is for another channel');
+}
+
+export function bearerToken(header: string | undefined): string {
+  const m = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)$/.exec(header ?? '');
+  if (!m) throw new AppError('AUTH.UNAUTHENTICATED', header ? 'the Authorization header is not a bearer token' : 'sign in: no bearer token');
+  return m[1];
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DataSource } from 'typeorm';
+import { Config } from '@casestats/config';
+import { ExportModule } from './export.module';
+import { ErrorFilter } from './http/error.filter';
+import { ExportWorker, Log } from './jobs/export-worker';
+import { WORKER } from './tokens';
+
+export interface ExportServer {
+  url: string;
+  port: number;
+  worker: ExportWorker;
+  close(): Promise<void>;
+}
+
+/** Structured logs: one JSON object per line. */
+export const jsonLog: Log = (level, msg, fields = {}) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, app: 'export', msg, ...fields })}\n`);
+};
+
+export async function startExportServer(config: Config, db: DataSource, log: Log = jsonLog, port = config.export.port): Promise<ExportServer> {
+  const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), { logger: ['error', 'warn'] });
+  app.useGlobalFilters(new ErrorFilter(log));
+  app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html' });
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  const worker = app.get<ExportWorker>(WORKER);
+  await worker.start();
+  await app.listen(port, config.export.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${config.export.host === '0.0.0.0' ? '127.0.0.1' : config.export.host}:${address.port}`;
+  log('info', 'export app listening', { url });
+  return {
+    url,
+    port: address.port,
+    worker,
+    async close() {
+      await worker.stop();
+      await app.close();
+    },
+  };
+}

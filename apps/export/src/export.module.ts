@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Config } from '@casestats/config';
+import { MemberGuard } from './auth/member.guard';
+import { CaseExportsController } from './http/case-exports.controller';
+import { MetaController } from './http/meta.controller';
+import { AuditLog } from './jobs/audit-log';
+import { ExportJobsService } from './jobs/export-jobs.service';
+import { ExportWorker, Log } from './jobs/export-worker';
+import { AUDIT, CONFIG, DATA_SOURCE, JOBS, LOG, WORKER } from './tokens';
+
+/** Wiring only: the providers are plain classes built by factories. */
+@Module({})
+export class ExportModule {
+  static register(config: Config, db: DataSource, log: Log): DynamicModule {
+    return {
+      module: ExportModule,
+      controllers: [MetaController, CaseExportsController],
+      providers: [
+        { provide: CONFIG, useValue: config },
+        { provide: DATA_SOURCE, useValue: db },
+        { provide: LOG, useValue: log },
+        { provide: AUDIT, useFactory: () => new AuditLog(db) },
+        { provide: WORKER, useFactory: (audit: AuditLog) => new ExportWorker(db, config, audit, log), inject: [AUDIT] },
+        { provide: JOBS, useFactory: (audit: AuditLog, worker: ExportWorker) => new ExportJobsService(db, config, audit, worker), inject: [AUDIT, WORKER] },
+        MemberGuard,
+      ],
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { createReadStream } from 'node:fs';
+import type { Response } from 'express';
+import { MemberGuard, MemberRequest } from '../auth/member.guard';
+import { AuditLog } from '../jobs/audit-log';
+import { ExportJobsService, jobView } from '../jobs/export-jobs.service';
+import { AUDIT, JOBS } from '../tokens';
+
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+@Controller('api/channels/:channelId')
+@UseGuards(MemberGuard)
+export class CaseExportsController {
+  constructor(
+    @Inject(JOBS) private readonly jobs: ExportJobsService,
+    @Inject(AUDIT) private readonly audit: AuditLog,
+  ) {}
+
+  @Post('case-exports')
+  @HttpCode(202)
+  create(@Param('channelId') channelId: string, @Body() body: unknown, @Req() req: MemberRequest) {
+    return this.jobs.request(req.member, channelId, body);
+  }
+
+  @Get('case-exports')
+  async list(@Param('channelId') channelId: string) {
+    return { exports: await this.jobs.list(channelId) };
+  }
+
+  @Get('export-audit')
+  async auditLog(@Param('channelId') channelId: string) {
+    return { entries: await this.audit.list(channelId) };
+  }
+
+  @Get('case-exports/:id')
+  async get(@Param('channelId') channelId: string, @Param('id') id: string) {
+    return jobView(await this.jobs.get(channelId, id), channelId);
+  }
+
+  @Get('case-exports/:id/file')
+  async file(@Param('channelId') channelId: string, @Param('id') id: string, @Res() res: Response) {
+    const file = await this.jobs.file(channelId, id);
+    res.setHeader('Content-Type', XLSX);
+    res.setHeader('Content-Disposition', contentDisposition(file.fileName));
+    res.setHeader('Content-Length', String(file.bytes));
+    res.setHeader('Cache-Control', 'no-store');
+    createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
+  }
+}

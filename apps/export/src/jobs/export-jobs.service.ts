@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppError, Config } from '@casestats/config';
+import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
+import { ExportJob, ExportJobEntity, activeSchema, countCases } from '@casestats/read-model';
+import { Member } from '../auth/member-token';
+import { AuditLog } from './audit-log';
+import { ExportWorker } from './export-worker';
+
+/** What the API shows of a job: never the file path, never anything secret. */
+export function jobView(job: ExportJob, channelId: string) {
+  return {
+    id: job.id,
+    status: job.status,
+    rowsWritten: job.rowsWritten,
+    totalRows: job.totalRows,
+    ...(job.error && { error: job.error }),
+    fileName: job.fileName,
+    from: job.fromDate,
+    to: job.toDate,
+    timezone: job.timezone,
+    filters: job.filters,
+    reason: job.reason,
+    requestedBy: { id: job.memberId, name: job.memberName },
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    expiresAt: job.expiresAt,
+    bytes: job.bytes,
+    sha256: job.sha256,
+    downloadUrl: job.status === 'succeeded' ? `/api/channels/${encodeURIComponent(channelId)}/case-exports/${job.id}/file` : null,
+  };
+}
+
+export class ExportJobsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly config: Config,
+    private readonly audit: AuditLog,
+    private readonly worker: ExportWorker,
+  ) {}
+
+  /** Validates, counts and accepts at once; the work runs in the background. Refusals are audited and thrown. */
+  async request(member: Member, channelId: string, body: unknown) {
+    const audited = (body && typeof body === 'object' ? body : undefined) as Record<string, unknown> | undefined;
+    try {
+      const request = validateExportRequest(channelId, body, this.config.export);
+      const totalRows = await countCases(this.db, await activeSchema(this.db), request.selection);
+      assertWithinRowCap(totalRows, this.config.export.maxRows);
+      const job = await this.worker.enqueue(
+        {
+          id: randomUUID(),
+          channelId,
+          memberId: member.id,
+          memberName: member.name,
+          fromDate: request.from,
+          toDate: request.to,
+          timezone: request.timezone,
+          filters: request.filters as Record<string, string[]>,
+          reason: request.reason,
+          status: 'queued',
+          totalRows,
+          fileName: exportFileName(channelId, request.from, request.to),
+        },
+        request,
+      );
+      await this.audit.accepted(member, channelId, audited, job.id, totalRows);
+      return { id: job.id, status: job.status, totalRows };
+    } catch (err) {
+      await this.audit.refused(member, channelId, audited, err);
+      throw err;
+    }
+  }
+
+  async list(channelId: string) {
+    const jobs = await this.db.getRepository(ExportJobEntity).find({ where: { channelId }, order: { createdAt: 'DESC' }, take: 50 });
+    return jobs.map((j) => jobView(j, channelId));
+  }
+
+  /** Scoped by channel in the query itself: another channel's id finds nothing. */
+  async get(channelId: string, id: string): Promise<ExportJob> {
+    const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId }) : null;
+    if (!job) throw new AppError('EXPORT.NOT_FOUND', `no export ${id} in channel ${channelId}`);
+    return job;
+  }
+
+  async file(channelId: string, id: string): Promise<{ path: string; fileName: string; bytes: number }> {
+    const job = await this.get(channelId, id);
+    if (job.status === 'expired') throw new AppError('EXPORT.EXPIRED', 'the file has expired: request the export again');
+    if (job.status !== 'succeeded' || !job.filePath) {
+      throw new AppError('EXPORT.NOT_READY', `the export is ${job.status}${job.error ? `: ${job.error}` : ''}`);
+    }
+    return { path: job.filePath, fileName: job.fileName, bytes: job.bytes ?? 0 };
+  }
+}
