@@ -16,10 +16,11 @@ function ensureTestTools() {
   const python = spawnSync(existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', ['-c', 'import msoffcrypto, openpyxl'], {
     stdio: 'ignore',
   });
-  const chromium = existsSync('/usr/bin/chromium');
+  const chromium = existsSync('/usr/bin/chromium') && existsSync('/usr/share/fonts/truetype/nanum');
   if (python.status === 0 && chromium) return;
   const isRoot = process.getuid?.() === 0;
-  const packages = ['python3-msoffcrypto-tool', 'python3-openpyxl', 'chromium'];
+  // fonts-nanum: the Korean labels of the page render in the browser test's screenshot.
+  const packages = ['python3-msoffcrypto-tool', 'python3-openpyxl', 'chromium', 'fonts-nanum'];
   if (!isRoot) {
     console.error(`missing test tools: install the Debian packages ${packages.join(' ')}`);
     process.exit(1);

@@ -3,3 +3,4 @@ export * from './pg';
 export * from './xlsx-read';
 export * from './cli';
 export * from './kafka-broker';
+export * from './export-server';

@@ -41,12 +41,22 @@ export interface TokenRequest {
   expiresIn: string;
 }
 
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+
+/** `30m`, `8h`, `7d` → seconds. */
+export function durationSeconds(text: string): number {
+  const m = /^(\d+)([smhdw])$/.exec(text);
+  if (!m) throw new AppError('INPUT.INVALID', `not a duration: ${JSON.stringify(text)} (use 30m, 8h, 7d)`);
+  return Number(m[1]) * UNIT_SECONDS[m[2]];
+}
+
+/** Times come from the caller's clock, so that a token's lifetime is exactly what was asked. */
 export async function signMemberToken(req: TokenRequest, secret: string, nowSeconds: number): Promise<string> {
   return new SignJWT({ name: req.name, channelId: req.channelId, permissions: req.permissions })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(req.memberId)
     .setIssuedAt(nowSeconds)
-    .setExpirationTime(req.expiresIn)
+    .setExpirationTime(nowSeconds + durationSeconds(req.expiresIn))
     .sign(encoder.encode(secret));
 }
 

@@ -1,0 +1,214 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@casestats/config';
+import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
+import { ExportServer, startExportServer } from '../apps/export/src/export-app';
+import { signMemberToken } from '../apps/export/src/auth/member-token';
+import type { DataSource } from 'typeorm';
+
+const SECRET = 'test-secret-0123456789abcdef';
+const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'API test', timezone: 'Asia/Seoul' };
+const quiet = () => undefined;
+
+describe('export API (real PostgreSQL, real HTTP)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let server: ExportServer;
+  let dir: string;
+  const now = () => Math.floor(Date.now() / 1000);
+  const token = (channelId = 'ch-1', permissions = ['caseStats:download'], expiresIn = '1h') =>
+    signMemberToken({ memberId: 'm-1', name: '김팀장', channelId, permissions, expiresIn }, SECRET, now());
+  const call = async (path: string, init: RequestInit & { token?: string | null } = {}) => {
+    const auth = init.token === undefined ? await token() : init.token;
+    const res = await fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+    });
+    return res;
+  };
+  const create = (body: object = BODY, init: { token?: string | null } = {}) =>
+    call('/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(body), ...init });
+  const waitFor = async (id: string, statuses = ['succeeded', 'failed'], channel = 'ch-1') => {
+    for (let i = 0; i < 300; i++) {
+      const job = await (await call(`/api/channels/${channel}/case-exports/${id}`, { token: await token(channel) })).json();
+      if (statuses.includes(job.status)) return job;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`job ${id} never reached ${statuses}`);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cs_api');
+    dir = mkdtempSync(join(tmpdir(), 'casestats-api-'));
+    ds = createDataSource(db.url);
+    await ds.initialize();
+    await migrate(ds);
+    await projectNdjsonFile(ds, await activeSchema(ds), SCENARIOS_FILE);
+    const config = loadConfig({
+      DATABASE_URL: db.url,
+      EXPORT_JWT_SECRET: SECRET,
+      CASESTATS_DATA_DIR: dir,
+      EXPORT_MAX_ROWS: '7',
+      EXPORT_FILE_TTL_SECONDS: '3',
+      EXPORT_MAINTENANCE_INTERVAL_MS: '200',
+      EXPORT_WORKERS: '2',
+    });
+    server = await startExportServer(config, ds, quiet, 0);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  describe('authentication and authorization', () => {
+    const forged = async (alg: string, secret = SECRET, claims: object = {}) => {
+      const key = new TextEncoder().encode(secret.padEnd(64, 'x'));
+      return new SignJWT({ channelId: 'ch-1', permissions: ['caseStats:download'], ...claims })
+        .setProtectedHeader({ alg })
+        .setSubject('m-1')
+        .setExpirationTime('1h')
+        .sign(key);
+    };
+    const unsigned = () => {
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'm-1', channelId: 'ch-1', permissions: ['caseStats:download'], exp: now() + 3600 })}.`;
+    };
+    const endpoints = ['/api/channels/ch-1/case-exports', '/api/channels/ch-1/case-exports/00000000-0000-0000-0000-000000000000', '/api/channels/ch-1/case-exports/00000000-0000-0000-0000-000000000000/file', '/api/channels/ch-1/export-audit'];
+
+    it.each([
+      ['no token', async () => null],
+      ['a malformed token', async () => 'not-a-jwt'],
+      ['a bad signature', async () => signMemberToken({ memberId: 'm', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '1h' }, 'another-secret-0123456789', now())],
+      ['an expired token', async () => signMemberToken({ memberId: 'm', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '1s' }, SECRET, now() - 60)],
+      ['alg none', async () => unsigned()],
+      ['HS512', async () => forged('HS512')],
+      ['no channelId claim', async () => forged('HS256', SECRET.padEnd(64, 'x').slice(0, SECRET.length), { channelId: undefined })],
+    ])('401 for %s on every endpoint', async (_name, make) => {
+      const t = await make();
+      for (const path of endpoints) expect((await call(path, { token: t })).status, path).toBe(401);
+      expect((await create(BODY, { token: t })).status).toBe(401);
+    });
+
+    it('403 without the download permission or for another channel', async () => {
+      const noPermission = await token('ch-1', ['caseStats:view']);
+      const otherChannel = await token('ch-2');
+      for (const t of [noPermission, otherChannel]) {
+        for (const path of endpoints) expect((await call(path, { token: t })).status, path).toBe(403);
+        expect((await create(BODY, { token: t })).status).toBe(403);
+      }
+    });
+  });
+
+  describe('refusals, before any work', () => {
+    it.each([
+      [{ from: '2025-06-25' }, 'from', 'EXPORT.TOO_EARLY'],
+      [{ from: '2025-07-10', to: '2025-07-09' }, 'to', 'EXPORT.RANGE_REVERSED'],
+      [{ from: '2025-08-31', to: '2026-03-01' }, 'to', 'EXPORT.RANGE_TOO_LONG'],
+      [{ from: '2025/07/01' }, 'from', 'EXPORT.INVALID_REQUEST'],
+      [{ timezone: 'Mars/Olympus' }, 'timezone', 'EXPORT.INVALID_REQUEST'],
+      [{ password: 'abc' }, 'password', 'EXPORT.BAD_PASSWORD'],
+      [{ password: 'has space 1' }, 'password', 'EXPORT.BAD_PASSWORD'],
+      [{ password: undefined }, 'password', 'EXPORT.BAD_PASSWORD'],
+      [{ reason: '  ' }, 'reason', 'EXPORT.BAD_REASON'],
+      [{ reason: 'x'.repeat(501) }, 'reason', 'EXPORT.BAD_REASON'],
+      [{ filters: { directions: ['UP'] } }, 'filters.directions', 'EXPORT.INVALID_REQUEST'],
+    ])('400 for %j, naming %s', async (override, field, code) => {
+      const res = await create({ ...BODY, ...override });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.problems.map((p: { field: string }) => p.field)).toContain(field);
+      expect(body.problems.find((p: { field: string }) => p.field === field).code).toBe(code);
+      expect(JSON.stringify(body)).not.toContain('has space 1');
+    });
+
+    it('accepts the month-end clamp 2025-08-31 → 2026-02-28', async () => {
+      const res = await create({ ...BODY, from: '2025-08-31', to: '2026-02-28' });
+      expect(res.status).toBe(202);
+      expect((await res.json()).totalRows).toBe(0);
+    });
+
+    it('refuses more cases than the cap with the count', async () => {
+      await ds.query(`UPDATE proj_1.case_records SET channel_id = channel_id`);
+      const res = await call('/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) });
+      expect(res.status).toBe(202); // 7 cases, the cap is 7
+      writeFileSync(join(dir, 'extra.ndjson'), JSON.stringify({ id: 'x-1', type: 'userChat.opened', version: 2, occurredAt: '2025-09-01T00:00:00Z', channelId: 'ch-1', userChatId: 'uc-extra', data: { assignment: 'auto' } }));
+      await projectNdjsonFile(ds, 'proj_1', join(dir, 'extra.ndjson'));
+      const over = await create();
+      expect(over.status).toBe(400);
+      expect(await over.json()).toMatchObject({ code: 'EXPORT.TOO_MANY_ROWS', count: 8 });
+      await ds.query(`DELETE FROM proj_1.case_records WHERE user_chat_id = 'uc-extra'`);
+    });
+  });
+
+  it('runs a job to an encrypted file that an independent tool reads back, and audits it', async () => {
+    const res = await create();
+    expect(res.status).toBe(202);
+    const { id, status, totalRows } = await res.json();
+    expect(status).toBe('queued');
+    expect(totalRows).toBe(7);
+    const job = await waitFor(id);
+    expect(job).toMatchObject({ status: 'succeeded', rowsWritten: 7, totalRows: 7, fileName: 'case-stats_ch-1_2025-06-26_2025-12-26.xlsx' });
+    expect(JSON.stringify(job)).not.toContain('Secret42');
+
+    const file = await call(`/api/channels/ch-1/case-exports/${id}/file`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toContain('spreadsheetml');
+    expect(file.headers.get('content-disposition')).toBe(
+      `attachment; filename="case-stats_ch-1_2025-06-26_2025-12-26.xlsx"; filename*=UTF-8''case-stats_ch-1_2025-06-26_2025-12-26.xlsx`,
+    );
+    const path = join(dir, `${id}.download.xlsx`);
+    writeFileSync(path, Buffer.from(await file.arrayBuffer()));
+    const book = await readEncryptedXlsx(path, 'Secret42');
+    expect(sheetObjects(book, 'Case data').map((r) => r.userChatCaseId)).toEqual([
+      'uc-basic-1', 'uc-reopen-1', 'uc-reopen-2', 'uc-phone-1', 'uc-phone-2', 'uc-phone-3', 'uc-v1-1',
+    ]);
+    const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
+    expect(info.exportedBy).toBe('김팀장 (m-1)');
+
+    const audit = await (await call('/api/channels/ch-1/export-audit')).json();
+    const line = audit.entries.find((e: { jobId: string }) => e.jobId === id);
+    expect(line).toMatchObject({ memberId: 'm-1', outcome: 'succeeded', rowCount: 7, bytes: job.bytes, sha256: job.sha256, reason: 'API test', fromDate: '2025-06-26' });
+    expect(audit.entries.some((e: { outcome: string; errorCode: string }) => e.outcome === 'refused' && e.errorCode === 'EXPORT.TOO_EARLY')).toBe(true);
+    expect(audit.entries.some((e: { outcome: string }) => e.outcome === 'forbidden')).toBe(true);
+    expect(JSON.stringify(audit)).not.toContain('Secret42');
+  });
+
+  it('never shows another channel a job, whatever id is guessed', async () => {
+    const { id } = await (await create()).json();
+    await waitFor(id);
+    const ch2 = await token('ch-2');
+    expect((await call(`/api/channels/ch-2/case-exports/${id}`, { token: ch2 })).status).toBe(404);
+    expect((await call(`/api/channels/ch-2/case-exports/${id}/file`, { token: ch2 })).status).toBe(404);
+    const list = await (await call('/api/channels/ch-2/case-exports', { token: ch2 })).json();
+    expect(list.exports).toEqual([]);
+  });
+
+  it('runs two jobs at once', async () => {
+    const ids = await Promise.all([create(), create({ ...BODY, timezone: 'UTC' })].map(async (r) => (await (await r).json()).id));
+    const jobs = await Promise.all(ids.map((id) => waitFor(id)));
+    expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+    expect(new Set(jobs.map((j) => j.sha256)).size).toBe(2);
+  });
+
+  it('deletes the file after its time to live and says expired (410)', async () => {
+    const { id } = await (await create()).json();
+    await waitFor(id);
+    expect(readdirSync(join(dir, 'exports'))).toContain(`${id}.xlsx`);
+    const expired = await waitFor(id, ['expired']);
+    expect(expired.downloadUrl).toBeNull();
+    expect((await call(`/api/channels/ch-1/case-exports/${id}/file`)).status).toBe(410);
+    expect(readdirSync(join(dir, 'exports'))).not.toContain(`${id}.xlsx`);
+  });
+
+  it('serves its OpenAPI description and the page', async () => {
+    const doc = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    expect(Object.keys(doc.paths)).toContain('/api/channels/{channelId}/case-exports/{id}/file');
+    const page = await (await fetch(`${server.url}/`)).text();
+    expect(page).toContain('케이스별 상담 통계 다운로드');
+  });
+});
