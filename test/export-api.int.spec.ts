@@ -13,6 +13,9 @@ import type { DataSource } from 'typeorm';
 const SECRET = 'test-secret-0123456789abcdef';
 const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'API test', timezone: 'Asia/Seoul' };
 const quiet = () => undefined;
+// Response bodies are whatever the API says; the assertions check their shape.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const j = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
 
 describe('export API (real PostgreSQL, real HTTP)', () => {
   let db: TestDatabase;
@@ -34,7 +37,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     call('/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(body), ...init });
   const waitFor = async (id: string, statuses = ['succeeded', 'failed'], channel = 'ch-1') => {
     for (let i = 0; i < 300; i++) {
-      const job = await (await call(`/api/channels/${channel}/case-exports/${id}`, { token: await token(channel) })).json();
+      const job = await j(call(`/api/channels/${channel}/case-exports/${id}`, { token: await token(channel) }));
       if (statuses.includes(job.status)) return job;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -120,7 +123,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     ])('400 for %j, naming %s', async (override, field, code) => {
       const res = await create({ ...BODY, ...override });
       expect(res.status).toBe(400);
-      const body = await res.json();
+      const body = await j(res);
       expect(body.problems.map((p: { field: string }) => p.field)).toContain(field);
       expect(body.problems.find((p: { field: string }) => p.field === field).code).toBe(code);
       expect(JSON.stringify(body)).not.toContain('has space 1');
@@ -129,7 +132,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     it('accepts the month-end clamp 2025-08-31 → 2026-02-28', async () => {
       const res = await create({ ...BODY, from: '2025-08-31', to: '2026-02-28' });
       expect(res.status).toBe(202);
-      expect((await res.json()).totalRows).toBe(0);
+      expect((await j(res)).totalRows).toBe(0);
     });
 
     it('refuses more cases than the cap with the count', async () => {
@@ -140,7 +143,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
       await projectNdjsonFile(ds, 'proj_1', join(dir, 'extra.ndjson'));
       const over = await create();
       expect(over.status).toBe(400);
-      expect(await over.json()).toMatchObject({ code: 'EXPORT.TOO_MANY_ROWS', count: 8 });
+      expect(await j(over)).toMatchObject({ code: 'EXPORT.TOO_MANY_ROWS', count: 8 });
       await ds.query(`DELETE FROM proj_1.case_records WHERE user_chat_id = 'uc-extra'`);
     });
   });
@@ -148,7 +151,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
   it('runs a job to an encrypted file that an independent tool reads back, and audits it', async () => {
     const res = await create();
     expect(res.status).toBe(202);
-    const { id, status, totalRows } = await res.json();
+    const { id, status, totalRows } = await j(res);
     expect(status).toBe('queued');
     expect(totalRows).toBe(7);
     const job = await waitFor(id);
@@ -170,7 +173,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
     expect(info.exportedBy).toBe('김팀장 (m-1)');
 
-    const audit = await (await call('/api/channels/ch-1/export-audit')).json();
+    const audit = await j(call('/api/channels/ch-1/export-audit'));
     const line = audit.entries.find((e: { jobId: string }) => e.jobId === id);
     expect(line).toMatchObject({ memberId: 'm-1', outcome: 'succeeded', rowCount: 7, bytes: job.bytes, sha256: job.sha256, reason: 'API test', fromDate: '2025-06-26' });
     expect(audit.entries.some((e: { outcome: string; errorCode: string }) => e.outcome === 'refused' && e.errorCode === 'EXPORT.TOO_EARLY')).toBe(true);
@@ -179,24 +182,24 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
   });
 
   it('never shows another channel a job, whatever id is guessed', async () => {
-    const { id } = await (await create()).json();
+    const { id } = await j(create());
     await waitFor(id);
     const ch2 = await token('ch-2');
     expect((await call(`/api/channels/ch-2/case-exports/${id}`, { token: ch2 })).status).toBe(404);
     expect((await call(`/api/channels/ch-2/case-exports/${id}/file`, { token: ch2 })).status).toBe(404);
-    const list = await (await call('/api/channels/ch-2/case-exports', { token: ch2 })).json();
+    const list = await j(call('/api/channels/ch-2/case-exports', { token: ch2 }));
     expect(list.exports).toEqual([]);
   });
 
   it('runs two jobs at once', async () => {
-    const ids = await Promise.all([create(), create({ ...BODY, timezone: 'UTC' })].map(async (r) => (await (await r).json()).id));
+    const ids = await Promise.all([create(), create({ ...BODY, timezone: 'UTC' })].map(async (r) => (await j(r)).id));
     const jobs = await Promise.all(ids.map((id) => waitFor(id)));
     expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
     expect(new Set(jobs.map((j) => j.sha256)).size).toBe(2);
   });
 
   it('deletes the file after its time to live and says expired (410)', async () => {
-    const { id } = await (await create()).json();
+    const { id } = await j(create());
     await waitFor(id);
     expect(readdirSync(join(dir, 'exports'))).toContain(`${id}.xlsx`);
     const expired = await waitFor(id, ['expired']);
@@ -206,7 +209,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
   });
 
   it('serves its OpenAPI description and the page', async () => {
-    const doc = await (await fetch(`${server.url}/api/openapi.json`)).json();
+    const doc = await j(fetch(`${server.url}/api/openapi.json`));
     expect(Object.keys(doc.paths)).toContain('/api/channels/{channelId}/case-exports/{id}/file');
     const page = await (await fetch(`${server.url}/`)).text();
     expect(page).toContain('케이스별 상담 통계 다운로드');
