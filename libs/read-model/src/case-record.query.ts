@@ -62,12 +62,22 @@ export interface UserRowForExport {
  * itself while the projector keeps writing. Rows stream through server-side cursors.
  */
 export class CaseSnapshot {
+  /** Rejects when the connection dies: a cursor read on a terminated connection would otherwise wait forever. */
+  private readonly broken: Promise<never>;
+
   private constructor(
     private readonly runner: QueryRunner,
     private readonly client: PoolClient,
     private readonly schema: string,
     private readonly sel: CaseSelection,
-  ) {}
+  ) {
+    this.broken = new Promise<never>((_, reject) => {
+      const fail = (err?: Error) => reject(err ?? new Error('the database connection ended during the export'));
+      client.once('error', fail);
+      client.once('end', () => fail());
+    });
+    this.broken.catch(() => undefined);
+  }
 
   static async open(db: DataSource, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
     assertSchemaName(schema);
@@ -83,7 +93,7 @@ export class CaseSnapshot {
   }
 
   private async query<T>(text: string, params: unknown[]): Promise<T[]> {
-    return (await this.client.query(text, params)).rows as T[];
+    return (await Promise.race([this.client.query(text, params), this.broken])).rows as T[];
   }
 
   async count(): Promise<number> {
@@ -142,22 +152,24 @@ export class CaseSnapshot {
     const cursor = this.client.query(new Cursor<T>(text, params));
     try {
       for (;;) {
-        const rows = await cursor.read(batchSize);
+        const rows = await Promise.race([cursor.read(batchSize), this.broken]);
         if (!rows.length) return;
         yield rows;
       }
     } finally {
-      await cursor.close();
+      await Promise.race([cursor.close(), this.broken]).catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
     try {
-      await this.client.query('COMMIT');
-    } catch {
-      // The connection may be gone (the reason we are closing); nothing was written in this read-only transaction.
-    } finally {
+      await Promise.race([this.client.query('COMMIT'), this.broken]);
       await this.runner.release();
+    } catch (err) {
+      // The connection is gone (often the reason we are closing): nothing was written in this read-only
+      // transaction, and the pool drops a client that died.
+      void err;
+      await this.runner.release().catch(() => undefined);
     }
   }
 }

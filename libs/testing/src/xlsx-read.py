@@ -32,11 +32,16 @@ def cell_json(cell):
 
 def main():
     path, password = sys.argv[1], sys.argv[2]
+    count_only = len(sys.argv) > 3 and sys.argv[3] == "--count"
     with open(path, "rb") as f:
         office = msoffcrypto.OfficeFile(f)
         office.load_key(password=password, verify_password=True)
         plain = io.BytesIO()
         office.decrypt(plain, verify_integrity=True)
+    if count_only:
+        book = openpyxl.load_workbook(plain, read_only=True)
+        json.dump({ws.title: sum(1 for _ in ws.iter_rows(values_only=True)) for ws in book.worksheets}, sys.stdout)
+        return
     book = openpyxl.load_workbook(plain, read_only=False, data_only=False)
     sheets = {}
     for ws in book.worksheets:

@@ -27,3 +27,9 @@ export function sheetObjects(book: ReadWorkbook, sheet: string): Record<string, 
   const keys = header.map((c) => String(c?.v));
   return rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ? row[i]!.v : null])));
 }
+
+/** Rows per sheet, read in openpyxl's streaming mode: for files too large to load cell by cell. */
+export async function countEncryptedXlsxRows(path: string, password: string): Promise<Record<string, number>> {
+  const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, path, password, '--count'], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout) as Record<string, number>;
+}

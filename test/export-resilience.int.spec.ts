@@ -1,0 +1,114 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '@casestats/config';
+import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { CASESTATS_BIN, REPO_ROOT, SCENARIOS_FILE, TestDatabase, cloneCases, countEncryptedXlsxRows, createTestDatabase } from '@casestats/testing';
+import { ExportServer, startExportServer } from '../apps/export/src/export-app';
+import { signMemberToken } from '../apps/export/src/auth/member-token';
+
+const SECRET = 'resilience-secret-0123456789';
+const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'resilience' };
+const ROWS = 7 + 60_000;
+
+async function startChildServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [CASESTATS_BIN, 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /"url":"(http:[^"]+)"/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+  });
+  return { child, url };
+}
+
+describe('export jobs survive failures', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let dir: string;
+  let server: ExportServer | undefined;
+  const token = () => signMemberToken({ memberId: 'm-9', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '1h' }, SECRET, Math.floor(Date.now() / 1000));
+  const env = () => ({ DATABASE_URL: db.url, EXPORT_JWT_SECRET: SECRET, CASESTATS_DATA_DIR: dir, EXPORT_PORT: '0' });
+  const api = async (url: string, path: string, init: RequestInit = {}) =>
+    fetch(`${url}${path}`, { ...init, headers: { 'content-type': 'application/json', authorization: `Bearer ${await token()}` } });
+  const jobRow = async (id: string) => (await ds.query(`SELECT status, rows_written, error, attempts FROM export_jobs WHERE id = $1`, [id]))[0];
+  const until = async <T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await probe();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('cs_resil');
+    dir = mkdtempSync(join(tmpdir(), 'casestats-resilience-'));
+    ds = createDataSource(db.url);
+    await ds.initialize();
+    await migrate(ds);
+    await projectNdjsonFile(ds, 'proj_1', SCENARIOS_FILE);
+    await cloneCases(db.url, 'ch-1', 'uc-basic-1', ROWS - 7);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it('a job whose server is killed mid-export ends failed with a reason, and leaves no file behind', async () => {
+    const { child, url } = await startChildServer(env());
+    const { id } = await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json();
+    await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect((await jobRow(id)).status).toBe('running');
+
+    // Another instance notices the stopped heartbeat: the password died with the first one, so it cannot retry.
+    const config = loadConfig({ ...env(), EXPORT_STALE_JOB_MS: '1500', EXPORT_MAINTENANCE_INTERVAL_MS: '200' });
+    server = await startExportServer(config, ds, () => undefined, 0);
+    const failed = await until(() => jobRow(id), (j) => j.status === 'failed', 20_000);
+    expect(failed.error).toMatch(/interrupted.*request it again/);
+    await until(async () => readdirSync(join(dir, 'exports')).filter((f) => f.includes(id)), (files) => files.length === 0, 10_000);
+    const [audit] = await ds.query(`SELECT outcome, message FROM export_audit WHERE job_id = $1`, [id]);
+    expect(audit).toMatchObject({ outcome: 'failed' });
+    await server.close();
+    server = undefined;
+  });
+
+  it('a job whose database connections are killed mid-export retries and finishes a complete file', async () => {
+    const config = loadConfig({ ...env(), EXPORT_MAINTENANCE_INTERVAL_MS: '500' });
+    const own = createDataSource(db.url);
+    await own.initialize();
+    server = await startExportServer(config, own, () => undefined, 0);
+    const { id } = await (await api(server.url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json();
+    await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    const killed = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'casestats' AND pid <> pg_backend_pid()
+         AND pid NOT IN (SELECT pid FROM pg_stat_activity WHERE query LIKE '%export_jobs WHERE id =%' AND state = 'active')`,
+      [db.name],
+    );
+    await admin.end();
+    expect(killed.rowCount).toBeGreaterThan(0);
+    const done = await until(() => jobRow(id), (j) => j.status === 'succeeded' || j.status === 'failed', 90_000);
+    expect(done).toMatchObject({ status: 'succeeded', rows_written: ROWS });
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
+    const res = await api(server.url, `/api/channels/ch-1/case-exports/${id}/file`);
+    const path = join(dir, 'retried.xlsx');
+    writeFileSync(path, Buffer.from(await res.arrayBuffer()));
+    expect(await countEncryptedXlsxRows(path, 'Secret42')).toEqual({ 'Case data': ROWS + 1, 'User data': 4, 'Export info': 12 });
+    await server.close();
+    server = undefined;
+    await own.destroy();
+  }, 180_000);
+});
