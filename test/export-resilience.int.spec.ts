@@ -66,7 +66,7 @@ describe('export jobs survive failures', () => {
 
   it('a job whose server is killed mid-export ends failed with a reason, and leaves no file behind', async () => {
     const { child, url } = await startChildServer(env());
-    const { id } = await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json();
+    const { id } = (await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
     await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -89,7 +89,7 @@ describe('export jobs survive failures', () => {
     const own = createDataSource(db.url);
     await own.initialize();
     server = await startExportServer(config, own, () => undefined, 0);
-    const { id } = await (await api(server.url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json();
+    const { id } = (await (await api(server.url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
     await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
     const admin = new Client({ connectionString: db.url });
     await admin.connect();
