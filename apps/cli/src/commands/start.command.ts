@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, sweepDueCases } from '@casestats/read-model';
+import { startExportServer } from '../../../export/src/export-app';
+import { signMemberToken } from '../../../export/src/auth/member-token';
 import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
 
@@ -41,7 +43,24 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
       }
     };
     const sweeper = setInterval(sweep, config.projector.sweepIntervalMs);
-    const web = await startWebIfAvailable(config, db, io);
+    const web = await startExportServer(config, db.dataSource);
+    const token = await signMemberToken(
+      { memberId: 'demo', name: 'Demo 운영자', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '7d' },
+      config.export.jwtSecret,
+      Math.floor(now() / 1000),
+    );
+    io.out(
+      [
+        '',
+        'casestats is running.',
+        `  export page:  ${web.url}/#token=${token}`,
+        `  (signed in as the demo member "Demo 운영자" of channel ch-1, with the download permission;`,
+        `   another member: npx casestats token --channel ch-2 --member m-1)`,
+        `  API:          ${web.url}/api/openapi.json`,
+        '  Ctrl-C stops everything; the next `npm start` continues where this one stopped.',
+        '',
+      ].join('\n'),
+    );
     const feed = runSimulatorFeed(db.dataSource, schema, {
       chats: Number(values.chats),
       seed: Number(values.seed),
@@ -58,15 +77,11 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(sweeper);
     await feed.catch((err) => io.err(`simulator: ${(err as Error).message}`));
-    await web?.close();
+    await web.close();
     return 0;
   } finally {
     await db.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-async function startWebIfAvailable(_config: Config, _db: unknown, _io: CliIo): Promise<{ close(): Promise<void> } | undefined> {
-  return undefined;
 }
