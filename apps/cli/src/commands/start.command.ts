@@ -61,6 +61,7 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
         '',
       ].join('\n'),
     );
+    let logged = 0;
     const feed = runSimulatorFeed(db.dataSource, schema, {
       chats: Number(values.chats),
       seed: Number(values.seed),
@@ -68,11 +69,14 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
       eventsPerSecond: Number(values.rate),
       signal: stop.signal,
       onProgress: (n) => {
-        if (n % 10_000 < 500) io.err(`simulator: ${n} events applied`);
+        if (Math.floor(n / 10_000) > logged) io.err(`simulator: ${n} events applied`);
+        logged = Math.floor(n / 10_000);
       },
     }).then(async (total) => {
+      // On Ctrl-C the embedded server is already stopping; the next start sweeps.
+      if (stop.signal.aborted) return;
       await sweep();
-      if (!stop.signal.aborted) io.err(`simulator: the stream of ${total} events is fully applied; the page stays up (Ctrl-C to stop)`);
+      io.err(`simulator: the stream of ${total} events is fully applied; the page stays up (Ctrl-C to stop)`);
     });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(sweeper);
