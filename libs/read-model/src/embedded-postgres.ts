@@ -83,7 +83,12 @@ export async function startEmbeddedPostgres(
       await pg.initialise();
     }
     await pg.start();
-    stop = () => pg.stop();
+    // The package also stops its servers on SIGINT/SIGTERM by itself; a second stop would wait for an
+    // exit that already happened, so stop only a server that still answers, and never wait forever.
+    stop = async () => {
+      if (!(await answers(port))) return;
+      await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);
+    };
   }
   const admin = new Client({ connectionString: urlFor(port, 'postgres') });
   await admin.connect();
