@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { AppError, Config } from '@casestats/config';
 import { simulate } from '@casestats/simulator';
+import { createKafka, publishEvents } from '@casestats/kafka-source';
 import { CliIo } from '../cli-context';
 
 export function simulationOptions(args: string[]) {
@@ -34,10 +35,15 @@ export function simulationOptions(args: string[]) {
 }
 
 /** Writes the simulated stream as NDJSON, with back-pressure, so a million chats need little memory. */
-export async function simulateCommand(args: string[], _config: Config, io: CliIo): Promise<number> {
+export async function simulateCommand(args: string[], config: Config, io: CliIo): Promise<number> {
   const opts = simulationOptions(args);
   if (!opts.out && !opts.toKafka) throw new AppError('INPUT.INVALID', 'give --out FILE.ndjson or --to-kafka');
-  if (opts.toKafka) throw new AppError('INPUT.INVALID', '--to-kafka needs the Kafka producer (see `casestats simulate --help`)');
+  if (opts.toKafka) {
+    if (!config.kafka.brokers.length) throw new AppError('INPUT.INVALID', '--to-kafka needs KAFKA_BROKERS');
+    const sent = await publishEvents(createKafka(config.kafka.brokers, config.kafka.clientId), config.kafka.topic, simulate(opts));
+    io.out(`published ${sent} events of ${opts.chats} chats to ${config.kafka.topic}`);
+    return 0;
+  }
   const out = createWriteStream(opts.out!);
   let count = 0;
   for (const event of simulate(opts)) {

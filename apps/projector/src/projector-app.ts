@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { Controller, DynamicModule, Get, Header, Inject, Module, Res } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { Config } from '@casestats/config';
+import { KafkaProjector, Log, createKafka } from '@casestats/kafka-source';
+import { activeSchema, sweepDueCases } from '@casestats/read-model';
+
+const PROJECTOR = Symbol('PROJECTOR');
+const DATA_SOURCE = Symbol('DATA_SOURCE');
+
+@Controller()
+class OperationsController {
+  constructor(
+    @Inject(PROJECTOR) private readonly projector: KafkaProjector,
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+  ) {}
+
+  @Get('health')
+  async health(@Res() res: Response) {
+    try {
+      const [{ lag, partitions }, schema] = await Promise.all([this.projector.lag(), activeSchema(this.db)]);
+      res.json({ status: 'ok', lag, partitions, schema });
+    } catch (err) {
+      res.status(503).json({ status: 'degraded', reason: (err as Error).message });
+    }
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metrics() {
+    return this.projector.metrics.prometheus();
+  }
+}
+
+@Module({})
+class ProjectorModule {
+  static register(projector: KafkaProjector, db: DataSource): DynamicModule {
+    return {
+      module: ProjectorModule,
+      controllers: [OperationsController],
+      providers: [
+        { provide: PROJECTOR, useValue: projector },
+        { provide: DATA_SOURCE, useValue: db },
+      ],
+    };
+  }
+}
+
+export const jsonLog: Log = (level, msg, fields = {}) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, app: 'projector', msg, ...fields })}\n`);
+};
+
+export interface RunningProjector {
+  url: string;
+  projector: KafkaProjector;
+  close(): Promise<void>;
+}
+
+/** Consumer, sweeper and the health/metrics endpoints; Nest is the wiring and the lifecycle. */
+export async function startProjector(config: Config, db: DataSource, log: Log = jsonLog, port = config.projector.port): Promise<RunningProjector> {
+  const projector = new KafkaProjector({
+    kafka: createKafka(config.kafka.brokers, config.kafka.clientId),
+    db,
+    topic: config.kafka.topic,
+    dlqTopic: config.kafka.dlqTopic,
+    groupId: config.kafka.groupId,
+    log,
+  });
+  await projector.start();
+  // The wall clock is read here, in the shell: the projection only ever sees "now" as an argument.
+  const sweep = async () => {
+    try {
+      const completed = await sweepDueCases(db, await activeSchema(db), Date.now() - config.projector.sweepGraceMs);
+      if (completed) log('info', 'cases completed by time', { completed });
+    } catch (err) {
+      log('warn', 'sweep failed; will try again', { error: (err as Error).message });
+    }
+  };
+  const sweeper = setInterval(() => void sweep(), config.projector.sweepIntervalMs);
+  const app = await NestFactory.create(ProjectorModule.register(projector, db), { logger: ['error', 'warn'] });
+  await app.listen(port, config.export.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  log('info', 'projector listening', { url });
+  return {
+    url,
+    projector,
+    async close() {
+      clearInterval(sweeper);
+      await projector.stop();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export * from './kafka-projector';
+export * from './kafka-client';
+export * from './projector-metrics';

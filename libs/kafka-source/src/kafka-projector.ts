@@ -1,0 +1,167 @@
+import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { CaseStatsEvent, parseEvent } from '@casestats/events';
+import { DeadLetterInput, activeSchema, applyBatch, readCheckpoints } from '@casestats/read-model';
+import { ProjectorMetrics } from './projector-metrics';
+
+export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+export interface KafkaProjectorOptions {
+  kafka: Kafka;
+  db: DataSource;
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  log: Log;
+  metrics?: ProjectorMetrics;
+  /** Partitions of a topic this projector creates when it does not exist yet. */
+  partitions?: number;
+}
+
+/**
+ * Kafka → the one projection path. Each partition batch becomes one PostgreSQL transaction that
+ * writes the records and the partition's next offset (applyBatch); that stored offset, not Kafka's
+ * committed one, decides where a partition resumes, and it makes a redelivered or stale batch a
+ * no-op. Invalid events go to the dead-letter topic before the transaction that moves past them.
+ */
+export class KafkaProjector {
+  readonly metrics: ProjectorMetrics;
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private lagTimer?: NodeJS.Timeout;
+
+  constructor(private readonly o: KafkaProjectorOptions) {
+    this.metrics = o.metrics ?? new ProjectorMetrics();
+    this.consumer = o.kafka.consumer({
+      groupId: o.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      // A database or broker outage is waited out: retries back off, and kafkajs restarts the consumer after a crash.
+      retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12 },
+    });
+    this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  async start(): Promise<void> {
+    await this.ensureTopics();
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => void this.seekToStored(e.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.CRASH, (e) =>
+      this.o.log('error', 'consumer crashed', { error: String(e.payload.error), restart: e.payload.restart }),
+    );
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.lagTimer = setInterval(() => void this.lag().catch(() => undefined), 5_000);
+    this.o.log('info', 'projector consuming', { topic: this.o.topic, groupId: this.o.groupId });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.lagTimer);
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async ensureTopics(): Promise<void> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [this.o.topic, this.o.dlqTopic].filter((t) => !existing.has(t));
+      if (missing.length) {
+        await admin.createTopics({
+          topics: missing.map((topic) => ({ topic, numPartitions: this.o.partitions ?? 3, replicationFactor: 1 })),
+          waitForLeaders: true,
+        });
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** After a rebalance, every assigned partition resumes at the offset PostgreSQL stored with its records. */
+  private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
+    const partitions = assignment[this.o.topic] ?? [];
+    if (!partitions.length) return;
+    const stored = await readCheckpoints(
+      (text, params) => this.o.db.query(text, params),
+      await activeSchema(this.o.db),
+      this.o.groupId,
+      this.o.topic,
+    );
+    for (const partition of partitions) {
+      const offset = stored.get(partition);
+      if (offset !== undefined) this.consumer.seek({ topic: this.o.topic, partition, offset: String(offset) });
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (!batch.messages.length || !isRunning() || isStale()) return;
+    const started = process.hrtime.bigint();
+    const events: CaseStatsEvent[] = [];
+    const offsets: number[] = [];
+    const deadLetters: DeadLetterInput[] = [];
+    for (const m of batch.messages) {
+      const raw = m.value ?? Buffer.alloc(0);
+      const parsed = parseEvent(raw);
+      if (parsed.ok) {
+        events.push(parsed.event);
+        offsets.push(Number(m.offset));
+      } else {
+        deadLetters.push({ source: `kafka:${batch.topic}/${batch.partition}`, position: m.offset, ...parsed.error, raw });
+      }
+    }
+    if (deadLetters.length) {
+      await this.producer.send({
+        topic: this.o.dlqTopic,
+        acks: -1,
+        messages: deadLetters.map((d, i) => ({
+          key: batch.messages.find((m) => m.offset === d.position)?.key ?? null,
+          value: d.raw,
+          headers: {
+            'x-dlq-reason': d.reason,
+            'x-dlq-code': d.code,
+            'x-source-topic': batch.topic,
+            'x-source-partition': String(batch.partition),
+            'x-source-offset': deadLetters[i].position,
+          },
+        })),
+      });
+    }
+    const last = batch.messages[batch.messages.length - 1].offset;
+    const stats = await applyBatch(this.o.db, await activeSchema(this.o.db), {
+      events,
+      deadLetters,
+      checkpoint: { consumer: this.o.groupId, topic: batch.topic, partition: batch.partition, offsets, nextOffset: Number(last) + 1 },
+    });
+    this.metrics.applied += stats.applied;
+    this.metrics.duplicates += stats.duplicates;
+    this.metrics.deadLetters += stats.deadLettered;
+    this.metrics.observeBatch(Number(process.hrtime.bigint() - started) / 1e9);
+    // Kafka's committed offset is only a hint for other tools; PostgreSQL holds the truth.
+    resolveOffset(last);
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+
+  /** Messages behind the end of the topic: high watermarks minus the stored next offsets. */
+  async lag(): Promise<{ lag: number; partitions: { partition: number; end: number; next: number }[] }> {
+    const admin = this.o.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(this.o.topic);
+      const stored = await readCheckpoints((t, p) => this.o.db.query(t, p), await activeSchema(this.o.db), this.o.groupId, this.o.topic);
+      const partitions = ends.map((e) => ({ partition: e.partition, end: Number(e.high), next: stored.get(e.partition) ?? Number(e.low) }));
+      const lag = partitions.reduce((sum, p) => sum + Math.max(0, p.end - p.next), 0);
+      this.metrics.lag = lag;
+      return { lag, partitions };
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
