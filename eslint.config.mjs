@@ -27,7 +27,9 @@ export default [
           enforceBuildableLibDependency: false,
           allow: [],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            // Nest wiring (modules, controllers, lifecycle) over the core; the apps start it.
+            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util'] },
             { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data', 'type:domain', 'type:contract', 'type:util'] },
             { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:data', 'type:domain', 'type:contract', 'type:util'] },
             { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'] },
@@ -35,7 +37,7 @@ export default [
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contract'], bannedExternalImports: NOT_IN_DOMAIN },
             { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [], bannedExternalImports: NOT_IN_DOMAIN },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
           ],
         },
       ],

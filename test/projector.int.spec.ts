@@ -19,7 +19,7 @@ import {
   testKafka,
   uniqueTopic,
 } from '@casestats/testing';
-import { RunningProjector, startProjector } from '../apps/projector/src/projector-app';
+import { RunningProjector, startProjector } from '@casestats/projector-api';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -6,7 +6,6 @@ type Command = (args: string[], config: Config, io: CliIo, now: () => number) =>
 
 function load(path: string, name: string): Promise<Command> {
   // A synchronous require on purpose: under this CommonJS build it resolves like the static imports.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return Promise.resolve(require(path)[name] as Command);
 }
 

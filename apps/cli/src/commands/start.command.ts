@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, sweepDueCases } from '@casestats/read-model';
-import { startExportServer } from '../../../export/src/export-app';
-import { signMemberToken } from '../../../export/src/auth/member-token';
+import { startExportServer } from '@casestats/export-api';
+import { signMemberToken } from '@casestats/export-api';
 import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
 

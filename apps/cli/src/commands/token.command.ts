@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { AppError, Config } from '@casestats/config';
-import { DOWNLOAD_PERMISSION, signMemberToken } from '../../../export/src/auth/member-token';
+import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-api';
 import { CliIo } from '../cli-context';
 
 /** `casestats token`: a bearer token signed with EXPORT_JWT_SECRET, for operators and local use. */

@@ -1,0 +1,2 @@
+export { startProjector, jsonLog, type RunningProjector } from './projector-app';
+export { runProjectorProcess } from './projector-process';
