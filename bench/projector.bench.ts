@@ -1,0 +1,134 @@
+/**
+ * Projector throughput against its floor, and end-to-end freshness (issue 6).
+ *   node bin/run-ts.js bench/projector.bench.ts [EVENTS=200000]
+ * Floor: a no-op kafkajs consumer reading the same topic in the same run.
+ */
+import { performance } from 'node:perf_hooks';
+import { Client } from 'pg';
+import { loadConfig } from '@casestats/config';
+import { createKafka, publishEvents } from '@casestats/kafka-source';
+import { startProjector } from '@casestats/projector-api';
+import { createDataSource, migrate } from '@casestats/read-model';
+import { WireEvent, simulate, wireKey } from '@casestats/simulator';
+import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
+
+const N = Number(process.argv[2] ?? 200_000);
+const quiet = () => undefined;
+
+function take(n: number, seed: number): WireEvent[] {
+  const out: WireEvent[] = [];
+  for (const e of simulate({ chats: Math.ceil(n / 20), seed, days: 30 })) {
+    out.push(e);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+async function noopRate(brokers: string[], topic: string, n: number): Promise<number> {
+  const consumer = testKafka(brokers).consumer({ groupId: `${topic}-noop` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const started = performance.now();
+  let seen = 0;
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= n) resolve();
+      },
+    });
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await consumer.disconnect();
+  return n / seconds;
+}
+
+async function projectorRate(brokers: string[], topic: string, n: number): Promise<{ rate: number; rssMb: number }> {
+  const db = await createTestDatabase('cs_benchproj');
+  const ds = createDataSource(db.url);
+  await ds.initialize();
+  await migrate(ds);
+  const config = loadConfig({ DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `${topic}-proj`, SWEEP_INTERVAL_MS: '3600000' });
+  const started = performance.now();
+  const running = await startProjector(config, ds, quiet, 0);
+  const probe = new Client({ connectionString: db.url });
+  await probe.connect();
+  for (;;) {
+    const { rows } = await probe.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM proj_1.checkpoints`);
+    if (Number(rows[0].n) >= n) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await probe.end();
+  await running.close();
+  await ds.destroy();
+  await db.drop();
+  return { rate: n / seconds, rssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+/** Events produced at a steady rate; each one's freshness is produce → its id visible in processed_events. */
+async function freshness(brokers: string[], perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
+  const topic = uniqueTopic('bench-fresh');
+  await createTopic(brokers, topic, 3);
+  const db = await createTestDatabase('cs_benchfresh');
+  const ds = createDataSource(db.url);
+  await ds.initialize();
+  await migrate(ds);
+  const config = loadConfig({ DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `${topic}-g`, SWEEP_INTERVAL_MS: '3600000' });
+  const running = await startProjector(config, ds, quiet, 0);
+  const events = take(perSecond * seconds, 5);
+  const producer = testKafka(brokers).producer();
+  await producer.connect();
+  const producedAt = new Map<string, number>();
+  const visibleAt = new Map<string, number>();
+  const probe = new Client({ connectionString: db.url });
+  await probe.connect();
+  let polling = true;
+  const poller = (async () => {
+    while (polling || visibleAt.size < producedAt.size) {
+      const { rows } = await probe.query(`SELECT event_id FROM proj_1.processed_events`);
+      const now = performance.now();
+      for (const r of rows) if (!visibleAt.has(r.event_id)) visibleAt.set(r.event_id, now);
+      if (!polling && visibleAt.size >= new Set(producedAt.keys()).size) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const tick = 1000 / perSecond;
+  const t0 = performance.now();
+  for (let i = 0; i < events.length; i++) {
+    const due = t0 + i * tick;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const e = events[i];
+    if (!producedAt.has(e.id)) producedAt.set(e.id, performance.now());
+    await producer.send({ topic, messages: [{ key: wireKey(e), value: JSON.stringify(e) }] });
+  }
+  polling = false;
+  await Promise.race([poller, new Promise((r) => setTimeout(r, 30_000))]);
+  await producer.disconnect();
+  await probe.end();
+  await running.close();
+  await ds.destroy();
+  await db.drop();
+  const lat = [...producedAt].filter(([id]) => visibleAt.has(id)).map(([id, t]) => visibleAt.get(id)! - t).sort((a, b) => a - b);
+  return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] };
+}
+
+async function main() {
+  const { brokers } = await ensureKafka();
+  const topic = uniqueTopic('bench-proj');
+  await createTopic(brokers, topic, 3);
+  const sent = await publishEvents(createKafka(brokers, 'bench'), topic, take(N, 1), 2000);
+  console.log(`published ${sent} events to ${topic} (3 partitions)`);
+  const floor = await noopRate(brokers, topic, sent);
+  const projected = await projectorRate(brokers, topic, sent);
+  console.log(`| projector ${sent.toLocaleString('en-US')} events | ${Math.round(projected.rate)} ev/s | no-op consumer ${Math.round(floor)} ev/s | ${(projected.rate / floor).toFixed(2)}x (goal ≥ 0.5x) | ${projected.rssMb} MB |`);
+  const fresh = await freshness(brokers, 1000, 20);
+  console.log(`| freshness at 1,000 events/s | p50 ${Math.round(fresh.p50)} ms | p99 ${Math.round(fresh.p99)} ms | | |`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
