@@ -38,6 +38,9 @@ export class KafkaProjector {
       heartbeatInterval: 3_000,
       // A database or broker outage is waited out: retries back off, and kafkajs restarts the consumer after a crash.
       retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12 },
+      // Bigger batches amortise each transaction; a partition's chats never appear in another partition.
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   }
@@ -54,7 +57,9 @@ export class KafkaProjector {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // Partitions are independent (keyed by chat), so their transactions may run side by side;
+      // the rows they share (users) are locked in one order, so they cannot deadlock.
+      partitionsConsumedConcurrently: 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.lagTimer = setInterval(() => void this.lag().catch(() => undefined), 5_000);
