@@ -19,6 +19,16 @@ export async function loadUsers(
 ): Promise<Map<string, UserState>> {
   const users = new Map<string, UserState>();
   if (!keys.length) return users;
+  // A user is touched from several partitions (its chats and its own updates), so two batches may
+  // meet on a user nobody has stored yet: create the row first, so that the lock below always has
+  // a row to hold and the second batch reads the first one's result instead of overwriting it.
+  await sql(
+    `INSERT INTO ${assertSchemaName(schema)}.users (channel_id, user_id)
+     SELECT channel_id, user_id FROM unnest($1::text[], $2::text[]) AS k(channel_id, user_id)
+      ORDER BY channel_id, user_id COLLATE "C"
+     ON CONFLICT DO NOTHING`,
+    [keys.map((k) => k.channelId), keys.map((k) => k.userId)],
+  );
   const rows = await sql<UserRow>(
     `SELECT u.* FROM ${assertSchemaName(schema)}.users u
        JOIN unnest($1::text[], $2::text[]) AS k(channel_id, user_id) USING (channel_id, user_id)
