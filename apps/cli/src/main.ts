@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; help: string }> =
   export: { load: () => load('./commands/export.command', 'exportCommand'), help: 'write an encrypted XLSX export of a channel' },
   start: { load: () => load('./commands/start.command', 'startCommand'), help: 'the whole product on embedded defaults: database, simulator, projection, export page' },
   projector: { load: () => load('./commands/projector.command', 'projectorCommand'), help: 'consume Kafka into the projection (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID)' },
+  rebuild: { load: () => load('./commands/rebuild.command', 'rebuildCommand'), help: 'replay the topic into a fresh projection version, then switch to it' },
   serve: { load: () => load('./commands/serve.command', 'serveCommand'), help: 'start the export app: API, jobs and web page (EXPORT_PORT)' },
   token: { load: () => load('./commands/token.command', 'tokenCommand'), help: 'print a member token (--channel ID --member ID [--name N] [--permission P]...)' },
   simulate: {

@@ -1,3 +1,4 @@
 export * from './kafka-projector';
 export * from './kafka-client';
 export * from './projector-metrics';
+export * from './rebuild';

@@ -29,6 +29,9 @@ export class KafkaProjector {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private lagTimer?: NodeJS.Timeout;
+  private schemaTimer?: NodeJS.Timeout;
+  private assignment: number[] = [];
+  private schema: string | null = null;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
@@ -63,11 +66,14 @@ export class KafkaProjector {
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.lagTimer = setInterval(() => void this.lag().catch(() => undefined), 5_000);
+    // An idle consumer gets no batch to notice a rebuild's switch with, so it also looks on its own.
+    this.schemaTimer = setInterval(() => void this.followSwitch().catch(() => undefined), 1_000);
     this.o.log('info', 'projector consuming', { topic: this.o.topic, groupId: this.o.groupId });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.lagTimer);
+    clearInterval(this.schemaTimer);
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -89,9 +95,26 @@ export class KafkaProjector {
     }
   }
 
+  /** After a rebuild's switch, every assigned partition resumes from the new schema's checkpoints. */
+  private async followSwitch(): Promise<boolean> {
+    const schema = await activeSchema(this.o.db);
+    if (this.schema === null || schema === this.schema) {
+      this.schema ??= schema;
+      return false;
+    }
+    this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
+    this.schema = schema;
+    await this.seekPartitions(this.assignment);
+    return true;
+  }
+
   /** After a rebalance, every assigned partition resumes at the offset PostgreSQL stored with its records. */
   private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
-    const partitions = assignment[this.o.topic] ?? [];
+    this.assignment = assignment[this.o.topic] ?? [];
+    await this.seekPartitions(this.assignment);
+  }
+
+  private async seekPartitions(partitions: number[]): Promise<void> {
     if (!partitions.length) return;
     const stored = await readCheckpoints(
       (text, params) => this.o.db.query(text, params),
@@ -139,11 +162,24 @@ export class KafkaProjector {
       });
     }
     const last = batch.messages[batch.messages.length - 1].offset;
-    const stats = await applyBatch(this.o.db, await activeSchema(this.o.db), {
+    if (await this.followSwitch()) return;
+    const schema = this.schema as string;
+    const stats = await applyBatch(this.o.db, schema, {
       events,
       deadLetters,
-      checkpoint: { consumer: this.o.groupId, topic: batch.topic, partition: batch.partition, offsets, nextOffset: Number(last) + 1 },
+      checkpoint: {
+        consumer: this.o.groupId,
+        topic: batch.topic,
+        partition: batch.partition,
+        offsets,
+        firstOffset: Number(batch.messages[0].offset),
+        nextOffset: Number(last) + 1,
+      },
     });
+    if (stats.gap) {
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(stats.gap.storedNextOffset) });
+      return;
+    }
     this.metrics.applied += stats.applied;
     this.metrics.duplicates += stats.duplicates;
     this.metrics.deadLetters += stats.deadLettered;

@@ -17,7 +17,7 @@ export interface BatchInput {
    * checkpoint, advanced to `nextOffset` in the same transaction. Offsets the checkpoint already
    * covers are skipped, so a redelivered or stale batch changes nothing.
    */
-  checkpoint?: CheckpointKey & { offsets: number[]; nextOffset: number };
+  checkpoint?: CheckpointKey & { offsets: number[]; nextOffset: number; firstOffset?: number };
 }
 
 export interface BatchStats {
@@ -26,6 +26,11 @@ export interface BatchStats {
   deadLettered: number;
   /** Events skipped because the checkpoint already covered their offset. */
   covered: number;
+  /**
+   * The batch starts after the stored next offset: applying it would leave a hole (the consumer is
+   * positioned past the checkpoint, e.g. after a projection switch). Nothing was written; seek back.
+   */
+  gap?: { storedNextOffset: number };
   casesWritten: number;
 }
 
@@ -38,6 +43,9 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
     if (input.checkpoint) {
       const cp = input.checkpoint;
       const next = await lockCheckpoint(sql, schema, cp);
+      if (next > 0 && cp.firstOffset !== undefined && cp.firstOffset > next) {
+        return { applied: 0, duplicates: 0, deadLettered: 0, covered: 0, casesWritten: 0, gap: { storedNextOffset: next } };
+      }
       if (next > 0) {
         events = events.filter((_, i) => cp.offsets[i] >= next);
         deadLetters = deadLetters.filter((d) => Number(d.position) >= next);

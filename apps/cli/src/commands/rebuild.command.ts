@@ -1,0 +1,24 @@
+import { AppError, Config } from '@casestats/config';
+import { createKafka, rebuildProjection } from '@casestats/kafka-source';
+import { migrate, openDatabase } from '@casestats/read-model';
+import { CliIo } from '../cli-context';
+
+/** `casestats rebuild`: replay the topic into a fresh projection version, then switch to it. */
+export async function rebuildCommand(_args: string[], config: Config, io: CliIo): Promise<number> {
+  if (!config.kafka.brokers.length) throw new AppError('INPUT.INVALID', 'KAFKA_BROKERS is required');
+  const db = await openDatabase(config, { log: io.err });
+  try {
+    await migrate(db.dataSource);
+    const result = await rebuildProjection({
+      kafka: createKafka(config.kafka.brokers, `${config.kafka.clientId}-rebuild`),
+      db: db.dataSource,
+      topic: config.kafka.topic,
+      groupId: config.kafka.groupId,
+      log: (level, msg, fields) => io.err(JSON.stringify({ level, msg, ...fields })),
+    });
+    io.out(`rebuilt ${result.schema} from ${config.kafka.topic} (${result.events} events applied) and switched from ${result.previous}`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

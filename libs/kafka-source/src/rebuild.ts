@@ -1,0 +1,93 @@
+import { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { CaseStatsEvent, parseEvent } from '@casestats/events';
+import { DeadLetterInput, activeSchema, applyBatch, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { Log } from './kafka-projector';
+
+export interface RebuildOptions {
+  kafka: Kafka;
+  db: DataSource;
+  topic: string;
+  /** The live projector's group: the rebuilt checkpoints are stored under its name, so it continues from them. */
+  groupId: string;
+  log: Log;
+}
+
+/**
+ * Replays the topic from the beginning into a fresh projection schema while the live one keeps
+ * serving, up to the end offsets seen at the start, then switches the active schema in one
+ * compare-and-set. The live projector notices the switch at its next batch and resumes every
+ * partition from the new schema's checkpoints, so what arrived meanwhile lands there too.
+ */
+export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: string; previous: string; events: number }> {
+  const previous = await activeSchema(o.db);
+  const [{ n }] = await o.db.query(`SELECT coalesce(max(substring(nspname from 6)::int), 0) + 1 AS n FROM pg_namespace WHERE nspname ~ '^proj_[0-9]+$'`);
+  const schema = projectionSchemaName(Number(n));
+  await o.db.transaction(async (m) => {
+    for (const sql of projectionDdl(schema)) await m.query(sql);
+  });
+  const admin = o.kafka.admin();
+  await admin.connect();
+  const ends = new Map((await admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, Number(p.high)]));
+  await admin.disconnect();
+  o.log('info', 'rebuild started', { schema, previous, endOffsets: Object.fromEntries(ends) });
+
+  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
+  const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
+  let applied = 0;
+  if (!done()) {
+    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+    await consumer.connect();
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 3,
+          eachBatch: async ({ batch, heartbeat }) => {
+            const end = ends.get(batch.partition) ?? 0;
+            const messages = batch.messages.filter((m) => Number(m.offset) < end);
+            if (!messages.length) {
+              if (done()) resolve();
+              return;
+            }
+            const events: CaseStatsEvent[] = [];
+            const offsets: number[] = [];
+            const deadLetters: DeadLetterInput[] = [];
+            for (const m of messages) {
+              const parsed = parseEvent(m.value ?? Buffer.alloc(0));
+              if (parsed.ok) {
+                events.push(parsed.event);
+                offsets.push(Number(m.offset));
+              } else {
+                deadLetters.push({ source: `kafka:${batch.topic}/${batch.partition}`, position: m.offset, ...parsed.error, raw: m.value ?? Buffer.alloc(0) });
+              }
+            }
+            const last = Number(messages[messages.length - 1].offset);
+            const stats = await applyBatch(o.db, schema, {
+              events,
+              deadLetters,
+              checkpoint: { consumer: o.groupId, topic: batch.topic, partition: batch.partition, offsets, nextOffset: last + 1 },
+            });
+            applied += stats.applied;
+            next.set(batch.partition, last + 1);
+            await heartbeat();
+            if (done()) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+  }
+  const switched = await o.db.query(
+    `UPDATE projection_registry SET active_schema = $1, updated_at = now() WHERE name = 'cases' AND active_schema = $2 RETURNING name`,
+    [schema, previous],
+  );
+  if (!(Array.isArray(switched[0]) ? switched[0] : switched).length) {
+    throw new Error(`the active projection changed during the rebuild (expected ${previous}); ${schema} was not switched in`);
+  }
+  o.log('info', 'rebuild switched the active projection', { schema, previous, applied });
+  return { schema, previous, events: applied };
+}
