@@ -62,8 +62,13 @@ export interface UserRowForExport {
  * itself while the projector keeps writing. Rows stream through server-side cursors.
  */
 export class CaseSnapshot {
-  /** Rejects when the connection dies: a cursor read on a terminated connection would otherwise wait forever. */
-  private readonly broken: Promise<never>;
+  /**
+   * A cursor read on a terminated connection would wait forever, so every wait also listens for the
+   * connection's death. (Not Promise.race against one long-lived promise: each race would leave a
+   * reaction on it holding that read's rows, and memory would grow with the row count.)
+   */
+  private failure: Error | null = null;
+  private readonly waiting = new Set<(err: Error) => void>();
 
   private constructor(
     private readonly runner: QueryRunner,
@@ -71,12 +76,33 @@ export class CaseSnapshot {
     private readonly schema: string,
     private readonly sel: CaseSelection,
   ) {
-    this.broken = new Promise<never>((_, reject) => {
-      const fail = (err?: Error) => reject(err ?? new Error('the database connection ended during the export'));
-      client.once('error', fail);
-      client.once('end', () => fail());
+    const fail = (err?: Error) => {
+      this.failure ??= err ?? new Error('the database connection ended during the export');
+      for (const reject of this.waiting) reject(this.failure);
+      this.waiting.clear();
+    };
+    client.once('error', fail);
+    client.once('end', () => fail());
+  }
+
+  private guarded<T>(work: Promise<T>): Promise<T> {
+    if (this.failure) {
+      work.catch(() => undefined);
+      return Promise.reject(this.failure);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.add(reject);
+      work.then(
+        (value) => {
+          this.waiting.delete(reject);
+          resolve(value);
+        },
+        (err) => {
+          this.waiting.delete(reject);
+          reject(err);
+        },
+      );
     });
-    this.broken.catch(() => undefined);
   }
 
   static async open(db: DataSource, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
@@ -93,7 +119,7 @@ export class CaseSnapshot {
   }
 
   private async query<T>(text: string, params: unknown[]): Promise<T[]> {
-    return (await Promise.race([this.client.query(text, params), this.broken])).rows as T[];
+    return (await this.guarded(this.client.query(text, params))).rows as T[];
   }
 
   async count(): Promise<number> {
@@ -152,18 +178,18 @@ export class CaseSnapshot {
     const cursor = this.client.query(new Cursor<T>(text, params));
     try {
       for (;;) {
-        const rows = await Promise.race([cursor.read(batchSize), this.broken]);
+        const rows = await this.guarded(cursor.read(batchSize));
         if (!rows.length) return;
         yield rows;
       }
     } finally {
-      await Promise.race([cursor.close(), this.broken]).catch(() => undefined);
+      await this.guarded(cursor.close()).catch(() => undefined);
     }
   }
 
   async close(): Promise<void> {
     try {
-      await Promise.race([this.client.query('COMMIT'), this.broken]);
+      await this.guarded(this.client.query('COMMIT'));
       await this.runner.release();
     } catch (err) {
       // The connection is gone (often the reason we are closing): nothing was written in this read-only
