@@ -76,6 +76,13 @@ async function main() {
   }
   log('\n| figure | time | floor | ratio | peak RSS |\n|---|---|---|---|---|');
   for (const r of results) log(r);
+  if (process.env.BENCH_PROJECTOR !== '0') {
+    log('\nprojector (bench/projector.bench.ts):');
+    execFileSync(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, 'bench/projector.bench.ts'), process.env.BENCH_EVENTS ?? '200000'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+  }
 }
 
 main().catch((err) => {

@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, sweepDueCases } from '@casestats/read-model';
-import { startExportServer } from '@casestats/export-api';
-import { signMemberToken } from '@casestats/export-api';
+import { signMemberToken, startExportServer } from '@casestats/export-api';
+import { createKafka } from '@casestats/kafka-source';
+import { startProjector } from '@casestats/projector-api';
 import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
+import { runKafkaSimulatorFeed } from '../quickstart/kafka-feed';
 
 /**
  * `npm start`: the whole product on one machine with nothing installed. Embedded PostgreSQL (or
@@ -62,26 +64,39 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
       ].join('\n'),
     );
     let logged = 0;
-    const feed = runSimulatorFeed(db.dataSource, schema, {
+    const feedOptions = {
       chats: Number(values.chats),
       seed: Number(values.seed),
       backfill: Number(values.backfill),
       eventsPerSecond: Number(values.rate),
       signal: stop.signal,
-      onProgress: (n) => {
-        if (Math.floor(n / 10_000) > logged) io.err(`simulator: ${n} events applied`);
+      onProgress: (n: number) => {
+        if (Math.floor(n / 10_000) > logged) io.err(`simulator: ${n} events ${kafkaMode ? 'published' : 'applied'}`);
         logged = Math.floor(n / 10_000);
       },
-    }).then(async (total) => {
+    };
+    // With a broker, the simulator publishes and the projector consumes: the production path.
+    const kafkaMode = config.kafka.brokers.length > 0;
+    const projector = kafkaMode ? await startProjector(config, db.dataSource) : null;
+    if (projector) {
+      clearInterval(sweeper); // the projector runs its own
+      io.err(`projector consuming ${config.kafka.topic} on ${config.kafka.brokers.join(',')}; health on ${projector.url}/health`);
+    }
+    const feed = (
+      kafkaMode
+        ? runKafkaSimulatorFeed(createKafka(config.kafka.brokers, `${config.kafka.clientId}-simulator`), config.kafka.topic, feedOptions)
+        : runSimulatorFeed(db.dataSource, schema, feedOptions)
+    ).then(async (total) => {
       // On Ctrl-C the embedded server is already stopping; the next start sweeps.
       if (stop.signal.aborted) return;
       await sweep();
-      io.err(`simulator: the stream of ${total} events is fully applied; the page stays up (Ctrl-C to stop)`);
+      io.err(`simulator: the stream of ${total} events is complete; the page stays up (Ctrl-C to stop)`);
     });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     clearInterval(sweeper);
     await feed.catch((err) => io.err(`simulator: ${(err as Error).message}`));
     await web.close();
+    await projector?.close();
     return 0;
   } finally {
     await db.close();
