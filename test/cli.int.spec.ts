@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CASE_TIME_FIELDS,
   SCENARIOS_FILE,
   TestDatabase,
   createTestDatabase,
@@ -15,16 +16,7 @@ import {
 } from '@casestats/testing';
 
 const PASSWORD = 'Secret42';
-const TIME_FIELDS = new Set([
-  'userChatCaseCreatedAt',
-  'userChatCaseUpdatedAt',
-  'createdAt',
-  'firstQueuedAt',
-  'firstOpenedAt',
-  'firstAskedAt',
-  'firstRepliedAt',
-  'closedAt',
-]);
+const TIME_FIELDS = new Set<string>(CASE_TIME_FIELDS);
 
 /** Expected UTC instant → the wall time in Seoul (UTC+9, no DST), as the reader prints it. */
 function seoul(isoUtc: string): string {

@@ -1,54 +1,38 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { createKafka, publishEvents } from '@casestats/kafka-source';
-import { createDataSource, migrate, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
-import { WireEvent, simulate } from '@casestats/simulator';
-import { CASESTATS_BIN, REPO_ROOT, TestDatabase, createTestDatabase, createTopic, ensureKafka, restartKafka, stopKafka, testKafka, uniqueTopic } from '@casestats/testing';
+import { sweepDueCases } from '@casestats/read-model';
+import { simulate } from '@casestats/simulator';
+import {
+  CASESTATS_BIN,
+  FAR_FUTURE,
+  REPO_ROOT,
+  cleanRunTables,
+  createMigratedDatabase,
+  createTopic,
+  ensureKafka,
+  projectionTables,
+  restartKafka,
+  stopKafka,
+  testKafka,
+  uniqueTopic,
+} from '@casestats/testing';
 
-const FAR_FUTURE = Date.parse('2030-01-01T00:00:00Z');
 // A broker of its own, so that restarting it disturbs no other test.
 const PORT = 9192;
 
-async function migrated(prefix: string): Promise<{ db: TestDatabase; ds: DataSource }> {
-  const db = await createTestDatabase(prefix);
-  const ds = createDataSource(db.url);
-  await ds.initialize();
-  await migrate(ds);
-  return { db, ds };
-}
-
-async function tables(ds: DataSource): Promise<string> {
-  const cases = await ds.query(`SELECT * FROM proj_1.case_records ORDER BY channel_id, user_chat_case_id`);
-  const users = await ds.query(`SELECT * FROM proj_1.users ORDER BY channel_id, user_id`);
-  return JSON.stringify([cases, users]);
-}
-
-async function cleanRun(events: WireEvent[]): Promise<string> {
-  const { db, ds } = await migrated('cs_kref');
-  const file = join(mkdtempSync(join(tmpdir(), 'casestats-ref-')), 'events.ndjson');
-  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
-  await projectNdjsonFile(ds, 'proj_1', file);
-  await sweepDueCases(ds, 'proj_1', FAR_FUTURE);
-  const result = await tables(ds);
-  await ds.destroy();
-  await db.drop();
-  return result;
-}
-
 describe('projector failures: rebalances, a broker restart, lost database connections', () => {
   let brokers: string[];
-  let db: TestDatabase;
+  let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
   let ds: DataSource;
   const children: ChildProcess[] = [];
 
   beforeAll(async () => {
     ({ brokers } = await ensureKafka(PORT));
-    ({ db, ds } = await migrated('cs_kfail'));
+    db = await createMigratedDatabase('cs_kfail');
+    ds = db.dataSource;
   }, 300_000);
   afterAll(async () => {
     for (const c of children) c.kill('SIGKILL');
@@ -98,6 +82,6 @@ describe('projector failures: rebalances, a broker restart, lost database connec
     second.kill('SIGTERM');
     await new Promise((r) => second.once('exit', r));
     await sweepDueCases(ds, 'proj_1', FAR_FUTURE);
-    expect(await tables(ds)).toBe(await cleanRun(events));
+    expect(await projectionTables(ds)).toBe(await cleanRunTables(events));
   }, 360_000);
 });

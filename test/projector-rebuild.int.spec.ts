@@ -1,22 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createKafka, publishEvents, rebuildProjection } from '@casestats/kafka-source';
 import { startProjector } from '@casestats/projector-api';
-import { activeSchema, createDataSource, migrate, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { activeSchema, createDataSource, migrate, sweepDueCases } from '@casestats/read-model';
 import { simulate } from '@casestats/simulator';
-import { TestDatabase, createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
-
-const FAR_FUTURE = Date.parse('2030-01-01T00:00:00Z');
-
-async function tables(ds: DataSource, schema: string): Promise<string> {
-  const cases = await ds.query(`SELECT * FROM ${schema}.case_records ORDER BY channel_id, user_chat_case_id`);
-  const users = await ds.query(`SELECT * FROM ${schema}.users ORDER BY channel_id, user_id`);
-  return JSON.stringify([cases, users]);
-}
+import { FAR_FUTURE, TestDatabase, cleanRunTables, createTestDatabase, createTopic, ensureKafka, projectionTables, testKafka, uniqueTopic } from '@casestats/testing';
 
 describe('rebuild: replay into a fresh projection while the live one serves, then switch', () => {
   let brokers: string[];
@@ -74,11 +63,6 @@ describe('rebuild: replay into a fresh projection while the live one serves, the
     await live.close();
     await sweepDueCases(ds, 'proj_2', FAR_FUTURE);
 
-    const { ds: clean } = await migrated('cs_rebuild_ref');
-    const file = join(mkdtempSync(join(tmpdir(), 'casestats-rebuild-')), 'events.ndjson');
-    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
-    await projectNdjsonFile(clean, 'proj_1', file);
-    await sweepDueCases(clean, 'proj_1', FAR_FUTURE);
-    expect(await tables(ds, 'proj_2')).toBe(await tables(clean, 'proj_1'));
+    expect(await projectionTables(ds, 'proj_2')).toBe(await cleanRunTables(events));
   }, 300_000);
 });

@@ -4,14 +4,17 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createKafka, publishEvents } from '@casestats/kafka-source';
-import { createDataSource, migrate, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
 import { simulate, WireEvent } from '@casestats/simulator';
 import {
   CASESTATS_BIN,
   REPO_ROOT,
   SCENARIOS_FILE,
+  FAR_FUTURE,
   TestDatabase,
-  createTestDatabase,
+  cleanRunTables,
+  createMigratedDatabase,
+  projectionTables,
   createTopic,
   ensureKafka,
   expectedCases,
@@ -20,19 +23,12 @@ import {
   uniqueTopic,
 } from '@casestats/testing';
 import { RunningProjector, startProjector } from '@casestats/projector-api';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const quiet = () => undefined;
-const FAR_FUTURE = Date.parse('2030-01-01T00:00:00Z');
 
 async function migrated(prefix: string): Promise<{ db: TestDatabase; ds: DataSource }> {
-  const db = await createTestDatabase(prefix);
-  const ds = createDataSource(db.url);
-  await ds.initialize();
-  await migrate(ds);
-  return { db, ds };
+  const db = await createMigratedDatabase(prefix);
+  return { db, ds: db.dataSource };
 }
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
@@ -43,13 +39,6 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 90_
     if (Date.now() > end) throw new Error(`timed out; last: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** Every column of every case record and user, in a stable order: for "identical to a clean run" checks. */
-async function tables(ds: DataSource): Promise<string> {
-  const cases = await ds.query(`SELECT * FROM proj_1.case_records ORDER BY channel_id, user_chat_case_id`);
-  const users = await ds.query(`SELECT * FROM proj_1.users ORDER BY channel_id, user_id`);
-  return JSON.stringify([cases, users]);
 }
 
 describe('Kafka projector against a real broker and PostgreSQL', () => {
@@ -110,7 +99,7 @@ describe('Kafka projector against a real broker and PostgreSQL', () => {
       const { db: fileDb, ds: fileDs } = await migrated('cs_kfile');
       await projectNdjsonFile(fileDs, 'proj_1', SCENARIOS_FILE);
       await sweepDueCases(fileDs, 'proj_1', FAR_FUTURE);
-      expect(await tables(ds)).toBe(await tables(fileDs));
+      expect(await projectionTables(ds)).toBe(await projectionTables(fileDs));
       await fileDs.destroy();
       await fileDb.drop();
 
@@ -180,14 +169,7 @@ describe('Kafka projector against a real broker and PostgreSQL', () => {
       await admin.end();
       await sweepDueCases(ds, 'proj_1', FAR_FUTURE);
 
-      const { db: cleanDb, ds: cleanDs } = await migrated('cs_kclean');
-      const dir = mkdtempSync(join(tmpdir(), 'casestats-crash-'));
-      writeFileSync(join(dir, 'events.ndjson'), events.map((e) => JSON.stringify(e)).join('\n'));
-      await projectNdjsonFile(cleanDs, 'proj_1', join(dir, 'events.ndjson'));
-      await sweepDueCases(cleanDs, 'proj_1', FAR_FUTURE);
-      const [crashed, clean] = [await tables(ds), await tables(cleanDs)];
-      await cleanDs.destroy();
-      await cleanDb.drop();
+      const [crashed, clean] = [await projectionTables(ds), await cleanRunTables(events)];
       expect(crashed.length).toBeGreaterThan(100_000);
       expect(crashed).toBe(clean);
     }, 300_000);

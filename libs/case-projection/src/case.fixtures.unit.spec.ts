@@ -1,24 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, CaseStatsEvent } from '@casestats/events';
-import { expectedCases, expectedUsers, scenarioLines } from '@casestats/testing';
+import { CASE_TIME_FIELDS, expectedCases, expectedUsers, scenarioLines } from '@casestats/testing';
 import { completeDueChats, projectBatch, toCaseRecord, userName, CaseRecord } from './index';
 
-const TIME_FIELDS = [
-  'userChatCaseCreatedAt',
-  'userChatCaseUpdatedAt',
-  'createdAt',
-  'firstQueuedAt',
-  'firstOpenedAt',
-  'firstAskedAt',
-  'firstRepliedAt',
-  'closedAt',
-];
 
 /** The expected file's shape: UTC ISO times, profile keys flattened; the URL is the export's job (tested there). */
 function asExpected(record: CaseRecord): Record<string, unknown> {
   const { profile, ...fields } = record;
   const out: Record<string, unknown> = { ...fields };
-  for (const f of TIME_FIELDS) {
+  for (const f of CASE_TIME_FIELDS) {
     const v = out[f] as number | null;
     out[f] = v === null ? null : new Date(v).toISOString();
   }

@@ -1,7 +1,7 @@
 import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { CaseStatsEvent, parseEvent } from '@casestats/events';
-import { DeadLetterInput, activeSchema, applyBatch, readCheckpoints } from '@casestats/read-model';
+import { activeSchema, applyBatch, readCheckpoints } from '@casestats/read-model';
+import { splitMessages } from './message-split';
 import { ProjectorMetrics } from './projector-metrics';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -131,32 +131,20 @@ export class KafkaProjector {
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!batch.messages.length || !isRunning() || isStale()) return;
     const started = process.hrtime.bigint();
-    const events: CaseStatsEvent[] = [];
-    const offsets: number[] = [];
-    const deadLetters: DeadLetterInput[] = [];
-    for (const m of batch.messages) {
-      const raw = m.value ?? Buffer.alloc(0);
-      const parsed = parseEvent(raw);
-      if (parsed.ok) {
-        events.push(parsed.event);
-        offsets.push(Number(m.offset));
-      } else {
-        deadLetters.push({ source: `kafka:${batch.topic}/${batch.partition}`, position: m.offset, ...parsed.error, raw });
-      }
-    }
+    const { events, offsets, deadLetters } = splitMessages(batch.topic, batch.partition, batch.messages);
     if (deadLetters.length) {
       await this.producer.send({
         topic: this.o.dlqTopic,
         acks: -1,
-        messages: deadLetters.map((d, i) => ({
-          key: batch.messages.find((m) => m.offset === d.position)?.key ?? null,
+        messages: deadLetters.map((d) => ({
+          key: d.key,
           value: d.raw,
           headers: {
             'x-dlq-reason': d.reason,
             'x-dlq-code': d.code,
             'x-source-topic': batch.topic,
             'x-source-partition': String(batch.partition),
-            'x-source-offset': deadLetters[i].position,
+            'x-source-offset': d.position,
           },
         })),
       });
@@ -166,7 +154,7 @@ export class KafkaProjector {
     const schema = this.schema as string;
     const stats = await applyBatch(this.o.db, schema, {
       events,
-      deadLetters,
+      deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
       checkpoint: {
         consumer: this.o.groupId,
         topic: batch.topic,

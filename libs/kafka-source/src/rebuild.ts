@@ -1,7 +1,7 @@
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { CaseStatsEvent, parseEvent } from '@casestats/events';
-import { DeadLetterInput, activeSchema, applyBatch, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { activeSchema, applyBatch, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { splitMessages } from './message-split';
 import { Log } from './kafka-projector';
 
 export interface RebuildOptions {
@@ -53,22 +53,11 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
               if (done()) resolve();
               return;
             }
-            const events: CaseStatsEvent[] = [];
-            const offsets: number[] = [];
-            const deadLetters: DeadLetterInput[] = [];
-            for (const m of messages) {
-              const parsed = parseEvent(m.value ?? Buffer.alloc(0));
-              if (parsed.ok) {
-                events.push(parsed.event);
-                offsets.push(Number(m.offset));
-              } else {
-                deadLetters.push({ source: `kafka:${batch.topic}/${batch.partition}`, position: m.offset, ...parsed.error, raw: m.value ?? Buffer.alloc(0) });
-              }
-            }
+            const { events, offsets, deadLetters } = splitMessages(batch.topic, batch.partition, messages);
             const last = Number(messages[messages.length - 1].offset);
             const stats = await applyBatch(o.db, schema, {
               events,
-              deadLetters,
+              deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
               checkpoint: { consumer: o.groupId, topic: batch.topic, partition: batch.partition, offsets, nextOffset: last + 1 },
             });
             applied += stats.applied;

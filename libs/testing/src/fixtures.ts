@@ -18,3 +18,15 @@ export function scenarioLines(): string[] {
 
 export const expectedCases = () => readNdjson('expected-cases.ndjson');
 export const expectedUsers = () => readNdjson('expected-users.ndjson');
+
+/** The timestamp fields of a case record in the expected files (UTC ISO-8601 there, date cells in an export). */
+export const CASE_TIME_FIELDS = [
+  'userChatCaseCreatedAt',
+  'userChatCaseUpdatedAt',
+  'createdAt',
+  'firstQueuedAt',
+  'firstOpenedAt',
+  'firstAskedAt',
+  'firstRepliedAt',
+  'closedAt',
+] as const;

@@ -4,3 +4,4 @@ export * from './xlsx-read';
 export * from './cli';
 export * from './kafka-broker';
 export * from './export-server';
+export * from './projection-compare';
