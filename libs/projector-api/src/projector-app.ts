@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
 import { KafkaProjector, Log, createKafka } from '@casestats/kafka-source';
-import { activeSchema, sweepDueCases } from '@casestats/read-model';
+import { activeSchema, startSweeper } from '@casestats/read-model';
 
 const PROJECTOR = Symbol('PROJECTOR');
 const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -70,15 +70,15 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
   });
   await projector.start();
   // The wall clock is read here, in the shell: the projection only ever sees "now" as an argument.
-  const sweep = async () => {
-    try {
-      const completed = await sweepDueCases(db, await activeSchema(db), Date.now() - config.projector.sweepGraceMs);
-      if (completed) log('info', 'cases completed by time', { completed });
-    } catch (err) {
-      log('warn', 'sweep failed; will try again', { error: (err as Error).message });
-    }
-  };
-  const sweeper = setInterval(() => void sweep(), config.projector.sweepIntervalMs);
+  const sweeper = startSweeper(
+    db,
+    { intervalMs: config.projector.sweepIntervalMs, graceMs: config.projector.sweepGraceMs },
+    Date.now,
+    (completed, error) => {
+      if (error) log('warn', 'sweep failed; will try again', { error: error.message });
+      else if (completed) log('info', 'cases completed by time', { completed });
+    },
+  );
   const app = await NestFactory.create(ProjectorModule.register(projector, db), { logger: ['error', 'warn'] });
   await app.listen(port, config.export.host);
   const address = app.getHttpServer().address() as { port: number };
@@ -88,7 +88,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     url,
     projector,
     async close() {
-      clearInterval(sweeper);
+      sweeper.stop();
       await projector.stop();
       await app.close();
     },

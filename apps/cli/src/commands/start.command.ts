@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { Config } from '@casestats/config';
-import { activeSchema, migrate, openDatabase, sweepDueCases } from '@casestats/read-model';
+import { activeSchema, migrate, openDatabase, startSweeper } from '@casestats/read-model';
 import { signMemberToken, startExportServer } from '@casestats/export-api';
 import { createKafka } from '@casestats/kafka-source';
 import { startProjector } from '@casestats/projector-api';
@@ -37,14 +37,12 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
   try {
     await migrate(db.dataSource);
     const schema = await activeSchema(db.dataSource);
-    const sweep = async () => {
-      try {
-        await sweepDueCases(db.dataSource, await activeSchema(db.dataSource), now() - config.projector.sweepGraceMs);
-      } catch (err) {
-        io.err(`sweeper: ${(err as Error).message}`);
-      }
-    };
-    const sweeper = setInterval(sweep, config.projector.sweepIntervalMs);
+    const sweeper = startSweeper(
+      db.dataSource,
+      { intervalMs: config.projector.sweepIntervalMs, graceMs: config.projector.sweepGraceMs },
+      now,
+      (_completed, error) => error && io.err(`sweeper: ${error.message}`),
+    );
     const web = await startExportServer(config, db.dataSource);
     const token = await signMemberToken(
       { memberId: 'demo', name: 'Demo 운영자', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '7d' },
@@ -79,7 +77,7 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
     const kafkaMode = config.kafka.brokers.length > 0;
     const projector = kafkaMode ? await startProjector(config, db.dataSource) : null;
     if (projector) {
-      clearInterval(sweeper); // the projector runs its own
+      sweeper.stop(); // the projector runs its own
       io.err(`projector consuming ${config.kafka.topic} on ${config.kafka.brokers.join(',')}; health on ${projector.url}/health`);
     }
     const feed = (
@@ -89,11 +87,11 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
     ).then(async (total) => {
       // On Ctrl-C the embedded server is already stopping; the next start sweeps.
       if (stop.signal.aborted) return;
-      await sweep();
+      await sweeper.sweep();
       io.err(`simulator: the stream of ${total} events is complete; the page stays up (Ctrl-C to stop)`);
     });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
-    clearInterval(sweeper);
+    sweeper.stop();
     await feed.catch((err) => io.err(`simulator: ${(err as Error).message}`));
     await web.close();
     await projector?.close();
