@@ -1,4 +1,3 @@
-import { finished } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 
 /**
@@ -49,8 +48,6 @@ const VERSION_20 = 20;
 const VERSION_45 = 45;
 const MAX32 = 0xffffffff;
 const MAX16 = 0xffff;
-/** zlib's output buffer: larger than a compressed input chunk, so one threadpool job takes a whole chunk. */
-const CHUNK = 1024 * 1024;
 /** Uncompressed bytes queued for the compressor: above HIGH the producer waits until LOW. */
 const QUEUE_HIGH = 4 * 1024 * 1024;
 const QUEUE_LOW = 2 * 1024 * 1024;
@@ -236,64 +233,52 @@ export class ZipStreamWriter {
 }
 
 /**
- * One streamed, deflated entry. Deflate runs in libuv's threadpool, so while it compresses one
- * chunk the caller can build the next: write() says when to wait, ready() waits. The queue is
- * measured by the caller's own chunks (not Writable's drain, which fires only once the queue is
- * empty and would leave the compressor idle while the next chunk is being built).
+ * One streamed, deflated entry, compressed in parallel the way pigz does it: every chunk the caller
+ * writes is deflated on its own in libuv's threadpool (so both cores compress while the caller
+ * builds the next chunks), primed with the previous 32 KiB of input as its dictionary so matches
+ * still reach back across chunk edges, and ended with a sync flush so the pieces concatenate into
+ * one valid deflate stream. An empty final block closes it. Pieces are emitted strictly in order.
+ * The queue is measured by the caller's own chunks, so the compressor never starves while the
+ * caller waits.
  */
 export class ZipEntryWriter {
-  private readonly deflate: zlib.DeflateRaw;
   private crc = 0;
   private uncompressed = 0;
   private compressed = 0;
+  /** Uncompressed bytes written but not yet emitted compressed. */
   private queued = 0;
+  private readonly pieces: Piece[] = [];
+  /** The last WINDOW bytes of input: the next piece's dictionary. */
+  private window: Buffer | undefined;
+  private waitingForSink = false;
   private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private drainedAll: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private error: Error | null = null;
   private ended = false;
 
   constructor(
-    level: number,
-    sink: ByteSink,
-    emit: (chunk: Buffer) => void,
+    private readonly level: number,
+    private readonly sink: ByteSink,
+    private readonly emit: (chunk: Buffer) => void,
     private readonly onDone: (crc: number, compressed: number, uncompressed: number) => void,
-  ) {
-    this.deflate = zlib.createDeflateRaw({ level, chunkSize: CHUNK });
-    this.deflate.on('error', (err: Error) => this.fail(err));
-    let waiting = false;
-    this.deflate.on('data', (chunk: Buffer) => {
-      emit(chunk);
-      this.compressed += chunk.length;
-      if (sink.saturated && !waiting) {
-        // Stop pulling compressed output until the file catches up; zlib then stops taking input,
-        // the queue stops shrinking and the row producer waits: memory stays flat.
-        waiting = true;
-        this.deflate.pause();
-        sink.drained().then(
-          () => {
-            waiting = false;
-            this.deflate.resume();
-          },
-          (err: Error) => this.deflate.destroy(err),
-        );
-      }
-    });
-  }
+  ) {}
 
-  /** Queues uncompressed bytes; false means wait for ready() before writing more. */
+  /** Queues uncompressed bytes (the buffer is kept until compressed: do not reuse it); false means wait for ready(). */
   write(chunk: Buffer): boolean {
     if (this.error) throw this.error;
     if (this.ended) throw new Error('zip entry already ended');
+    if (!chunk.length) return this.queued <= QUEUE_HIGH;
     this.crc = crc32(chunk, this.crc);
     this.uncompressed += chunk.length;
     this.queued += chunk.length;
-    this.deflate.write(chunk, (err) => {
+    const piece: Piece = { size: chunk.length, out: null };
+    this.pieces.push(piece);
+    const dictionary = this.window;
+    this.window = lastBytes(this.window, chunk, WINDOW);
+    zlib.deflateRaw(chunk, { level: this.level, dictionary, finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) => {
       if (err) return this.fail(err);
-      this.queued -= chunk.length;
-      if (this.queued <= QUEUE_LOW && this.waiters.length) {
-        const waiters = this.waiters;
-        this.waiters = [];
-        for (const w of waiters) w.resolve();
-      }
+      piece.out = out;
+      this.pump();
     });
     return this.queued <= QUEUE_HIGH;
   }
@@ -304,27 +289,77 @@ export class ZipEntryWriter {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Flushes the compressor and writes the data descriptor. */
+  /** Waits for every piece, closes the deflate stream and writes the data descriptor. */
   async end(): Promise<void> {
     if (this.error) throw this.error;
     this.ended = true;
-    this.deflate.end();
-    await finished(this.deflate);
+    if (this.pieces.length) await new Promise<void>((resolve, reject) => (this.drainedAll = { resolve, reject }));
     if (this.error) throw this.error;
+    this.emit(FINAL_EMPTY_BLOCK);
+    this.compressed += FINAL_EMPTY_BLOCK.length;
     this.onDone(this.crc >>> 0, this.compressed, this.uncompressed);
   }
 
   destroy(err?: Error): void {
     this.fail(err ?? new Error('zip entry aborted'));
-    this.deflate.destroy();
+  }
+
+  /** Emits finished pieces in order; stops while the file is behind, so memory stays bounded. */
+  private pump(): void {
+    if (this.error) return;
+    while (!this.waitingForSink && this.pieces.length && this.pieces[0].out) {
+      const piece = this.pieces.shift() as Piece;
+      this.emit(piece.out as Buffer);
+      this.compressed += (piece.out as Buffer).length;
+      this.queued -= piece.size;
+      if (this.sink.saturated) {
+        this.waitingForSink = true;
+        this.sink.drained().then(
+          () => {
+            this.waitingForSink = false;
+            this.pump();
+          },
+          (err: Error) => this.fail(err),
+        );
+      }
+    }
+    if (this.queued <= QUEUE_LOW && this.waiters.length) {
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.resolve();
+    }
+    if (!this.pieces.length && this.drainedAll) {
+      const done = this.drainedAll;
+      this.drainedAll = null;
+      done.resolve();
+    }
   }
 
   private fail(err: Error): void {
     this.error ??= err;
+    this.pieces.length = 0;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.reject(this.error);
+    this.drainedAll?.reject(this.error);
+    this.drainedAll = null;
   }
+}
+
+interface Piece {
+  size: number;
+  out: Buffer | null;
+}
+
+/** Deflate's window: a dictionary longer than this is never used. */
+const WINDOW = 32 * 1024;
+/** A final, empty, fixed-Huffman block: BFINAL=1, BTYPE=01, end-of-block. */
+const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
+
+function lastBytes(previous: Buffer | undefined, chunk: Buffer, n: number): Buffer {
+  if (chunk.length >= n || !previous) return Buffer.from(chunk.subarray(Math.max(0, chunk.length - n)));
+  const joined = Buffer.concat([previous, chunk]);
+  return joined.subarray(Math.max(0, joined.length - n));
 }
 
 function localHeader(name: Buffer, flags: number, version: number, time: number, date: number, extraLength = 0): Buffer {

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPython } from './spec-support/python-reader';
 import { ZipStreamWriter, type ByteSink } from './zip-stream-writer';
@@ -189,6 +190,50 @@ describe('ZipStreamWriter', () => {
     const got = readWithZipfile('known-zip64.zip', buf);
     expect(got.bad).toBeNull();
     expect(got.entries[0]).toMatchObject({ name: 'a.xml', size: small.length, sha256: sha(small) });
+  });
+
+  it('deflates chunks in parallel into one stream that matches a one-shot deflate in size', async () => {
+    // A 20 KB random phrase repeated: every repeat after the first is a match, also across chunk
+    // edges, but only if each chunk is primed with the previous chunk's tail.
+    const phrase = randomBytes(20_000).toString('base64');
+    const text = Buffer.from(phrase.repeat(120));
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < text.length; at += 25_000) chunks.push(text.subarray(at, at + 25_000));
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink);
+    await streamEntry(zip, 'big.xml', chunks);
+    zip.finish();
+    const buf = sink.buffer();
+    const got = readWithZipfile('parallel.zip', buf);
+    expect(got.bad).toBeNull();
+    expect(got.entries[0]).toMatchObject({ name: 'big.xml', size: text.length, sha256: sha(text) });
+    const oneShot = deflateRawSync(text, { level: 6 }).length;
+    expect(got.entries[0]!.compressed).toBeLessThan(oneShot * 1.2);
+    // The stream itself, inflated on its own, ends with a final block (inflate would throw otherwise).
+    const data = buf.subarray(30 + 'big.xml'.length, 30 + 'big.xml'.length + got.entries[0]!.compressed);
+    expect(inflateRawSync(data).equals(text)).toBe(true);
+  });
+
+  it('closes an entry that received no bytes with a valid empty deflate stream', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink);
+    await streamEntry(zip, 'empty.xml', []);
+    zip.finish();
+    const got = readWithZipfile('empty.zip', sink.buffer());
+    expect(got.bad).toBeNull();
+    expect(got.entries[0]).toMatchObject({ name: 'empty.xml', size: 0, compressed: 2 });
+  });
+
+  it('rejects the waiting writer and end() when the entry is destroyed', async () => {
+    const zip = new ZipStreamWriter(new MemorySink());
+    const entry = zip.openEntry('a.xml');
+    let room = true;
+    for (let i = 0; room; i++) room = entry.write(randomBytes(1024 * 1024));
+    const waiting = entry.ready();
+    entry.destroy(new Error('disk gone'));
+    await expect(waiting).rejects.toThrow('disk gone');
+    await expect(entry.end()).rejects.toThrow('disk gone');
+    expect(() => entry.write(Buffer.from('x'))).toThrow('disk gone');
   });
 
   it('refuses a second entry while one is open, and anything after finish', async () => {
