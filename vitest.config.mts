@@ -7,12 +7,11 @@ const __dirname = dirname(fileURLToPath(import.meta.url));
 
 // One source of truth for the @casestats/* aliases: tsconfig.base.json.
 const { compilerOptions } = JSON.parse(readFileSync(resolve(__dirname, 'tsconfig.base.json'), 'utf8'));
-const alias = Object.fromEntries(
-  Object.entries(compilerOptions.paths as Record<string, string[]>).map(([name, [target]]) => [
-    name,
-    resolve(__dirname, target),
-  ]),
-);
+// Exact matches: "@casestats/read-model" must not also capture "@casestats/read-model/case-snapshot".
+const alias = Object.entries(compilerOptions.paths as Record<string, string[]>).map(([name, [target]]) => ({
+  find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
+  replacement: resolve(__dirname, target),
+}));
 
 export default defineConfig({
   resolve: { alias },

@@ -1,5 +1,5 @@
 import type { CellValue, ColumnSpec } from '@casestats/xlsx';
-import type { CaseRow } from '@casestats/read-model';
+import { EXPORT_CASE_FIELDS, type ExportCaseField, type ExportCaseRow } from '@casestats/read-model/case-snapshot';
 import { Zone } from './zoned-time';
 
 export interface RowContext {
@@ -11,15 +11,27 @@ interface Column {
   header: string;
   kind: ColumnSpec['kind'];
   width?: number;
-  cell(row: CaseRow, ctx: RowContext): CellValue;
+  cell(row: ExportCaseRow, ctx: RowContext): CellValue;
 }
 
-const text = (col: string) => (row: CaseRow) => row[col] as string | null;
-const num = (col: string) => (row: CaseRow) => row[col] as number | null;
-const time = (col: string) => (row: CaseRow, ctx: RowContext) => {
-  const v = row[col] as Date | null;
-  return v === null ? null : ctx.zone.excelSerial(v.getTime());
+/** Rows are arrays in EXPORT_CASE_FIELDS order: each cell reads its field by a fixed index. */
+const at = (field: ExportCaseField) => EXPORT_CASE_FIELDS.indexOf(field);
+const text = (field: ExportCaseField) => {
+  const i = at(field);
+  return (row: ExportCaseRow) => row[i] as string | null;
 };
+const num = text as (field: ExportCaseField) => (row: ExportCaseRow) => number | null;
+const time = (field: ExportCaseField) => {
+  const i = at(field);
+  return (row: ExportCaseRow, ctx: RowContext) => {
+    const ms = row[i] as number | null;
+    return ms === null ? null : ctx.zone.excelSerial(ms);
+  };
+};
+const CHANNEL = at('channel_id');
+const USER_CHAT = at('user_chat_id');
+const PROFILE = at('profile');
+const profileOf = (row: ExportCaseRow) => row[PROFILE] as Record<string, unknown>;
 
 function profileCell(value: unknown): CellValue {
   if (value === undefined || value === null) return null;
@@ -47,7 +59,7 @@ export const CASE_COLUMNS: Column[] = [
     header: 'userChatUrl',
     kind: 'string',
     width: 40,
-    cell: (row, ctx) => caseUrl(ctx.caseUrlTemplate, row.channel_id as string, row.user_chat_id as string),
+    cell: (row, ctx) => caseUrl(ctx.caseUrlTemplate, row[CHANNEL] as string, row[USER_CHAT] as string),
   },
   { header: 'teamId', kind: 'string', cell: text('team_id') },
   { header: 'teamName', kind: 'string', cell: text('team_name') },
@@ -74,7 +86,8 @@ export const CASE_COLUMNS: Column[] = [
   { header: 'missedCount', kind: 'number', cell: num('missed_count') },
   { header: 'description', kind: 'string', width: 30, cell: text('description') },
   { header: 'summarizedMessage', kind: 'string', width: 30, cell: text('summarized_message') },
-  { header: 'tags', kind: 'string', cell: (row) => (row.tags.length ? row.tags.join(', ') : null) },
+  // Joined with ", " by the query; no tags is '', an empty cell.
+  { header: 'tags', kind: 'string', cell: text('tags') },
   { header: 'mediumName', kind: 'string', cell: text('medium_name') },
   { header: 'mediumSenderName', kind: 'string', cell: text('medium_sender_name') },
   { header: 'marketingType', kind: 'string', cell: text('marketing_type') },
@@ -82,8 +95,8 @@ export const CASE_COLUMNS: Column[] = [
   { header: 'workflowId', kind: 'string', cell: text('workflow_id') },
   { header: 'page', kind: 'string', width: 30, cell: text('page') },
   { header: 'priority', kind: 'string', cell: text('priority') },
-  { header: 'profile.csat', kind: 'number', cell: (row) => profileCell(row.profile.csat) },
-  { header: 'profile.csatComment', kind: 'string', width: 30, cell: (row) => profileCell(row.profile.csatComment) },
+  { header: 'profile.csat', kind: 'number', cell: (row) => profileCell(profileOf(row).csat) },
+  { header: 'profile.csatComment', kind: 'string', width: 30, cell: (row) => profileCell(profileOf(row).csatComment) },
 ];
 
 /** The Case data sheet: the fixed columns, then one per custom profile key, sorted. */
@@ -93,13 +106,13 @@ export function caseSheet(profileKeys: string[], ctx: RowContext) {
     ...profileKeys.map((key) => ({
       header: `profile.${key}`,
       kind: 'string' as const,
-      cell: (row: CaseRow) => profileCell(row.profile[key]),
+      cell: (row: ExportCaseRow) => profileCell(profileOf(row)[key]),
     })),
   ];
   const cells = columns.map((c) => c.cell);
   return {
     specs: columns.map(({ header, kind, width }): ColumnSpec => ({ header, kind, width })),
-    toCells(row: CaseRow): CellValue[] {
+    toCells(row: ExportCaseRow): CellValue[] {
       const out = new Array<CellValue>(cells.length);
       for (let i = 0; i < cells.length; i++) out[i] = cells[i](row, ctx);
       return out;

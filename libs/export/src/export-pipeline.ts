@@ -7,6 +7,23 @@ import { createEncryptedWorkbook } from '@casestats/xlsx';
 import { ValidExportRequest, assertWithinRowCap } from './export-rules';
 import { caseSheet, userSheet } from './case-columns';
 import { Zone } from './zoned-time';
+import { renderCaseRows } from './case-sheet.producer';
+
+/**
+ * zlib level for the sheets. Measured on 303k simulator case rows (509 MB of sheet XML): level 5
+ * deflates 1.5x faster than 6 for a file 1% larger (63.8 vs 63.2 MB); 4 and below cost 15% more bytes.
+ */
+export const COMPRESSION_LEVEL = 5;
+/** Rows are read in slices of this much creation time, handed to the render workers in turn. */
+const SLICE_MS = 6 * 3600_000;
+/** Progress is reported about this often (and at the end); each report may write to the database. */
+const PROGRESS_ROWS = 5000;
+
+function databaseUrl(db: DataSource): string {
+  const url = (db.options as { url?: string }).url;
+  if (!url) throw new Error('the export needs a DataSource made from a connection URL (createDataSource)');
+  return url;
+}
 
 export interface ExportRunOptions {
   db: DataSource;
@@ -19,6 +36,12 @@ export interface ExportRunOptions {
   asOf: Date;
   onProgress?: (rowsWritten: number, totalRows: number) => void | Promise<void>;
   signal?: AbortSignal;
+  /** Render workers for the case rows; one per core beyond the first by default. Tests vary it. */
+  renderWorkers?: number;
+  /** Creation time per slice handed to a render worker; SLICE_MS by default. Tests shorten it. */
+  sliceMs?: number;
+  /** zlib level 0–9; COMPRESSION_LEVEL by default. */
+  compressionLevel?: number;
   /** Key-derivation rounds; 100,000 as Excel writes. Tests may lower it. */
   spinCount?: number;
   schema?: string;
@@ -51,22 +74,40 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     const total = await snapshot.count();
     assertWithinRowCap(total, opts.maxRows);
     const zone = new Zone(request.timezone);
-    const cases = caseSheet(await snapshot.caseProfileKeys(), { zone, caseUrlTemplate: opts.caseUrlTemplate });
+    const caseProfileKeys = await snapshot.caseProfileKeys();
+    const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
     const users = userSheet(await snapshot.userProfileKeys());
 
-    book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount });
+    book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
     let written = 0;
     const caseWriter = book.addSheet('Case data', cases.specs);
     await opts.onProgress?.(0, total);
-    for await (const rows of snapshot.cases()) {
+    // The rows are read and rendered by a worker thread in this same snapshot, while this thread
+    // compresses, encrypts and writes: the two overlap instead of taking turns.
+    const rendered = renderCaseRows({
+      url: databaseUrl(db),
+      snapshotId: await snapshot.share(),
+      slices: await snapshot.slices(opts.sliceMs ?? SLICE_MS),
+      schema,
+      selection: request.selection,
+      profileKeys: caseProfileKeys,
+      timezone: request.timezone,
+      caseUrlTemplate: opts.caseUrlTemplate,
+    }, opts.renderWorkers);
+    let sinceProgress = 0;
+    for await (const chunk of rendered) {
       opts.signal?.throwIfAborted();
-      for (const row of rows) {
-        const wait = caseWriter.writeRow(cases.toCells(row));
-        if (wait !== true && wait !== false) await wait;
+      const wait = caseWriter.writeRendered(chunk.xml, chunk.rows);
+      if (wait !== true && wait !== false) await wait;
+      written += chunk.rows;
+      sinceProgress += chunk.rows;
+      if (sinceProgress >= PROGRESS_ROWS) {
+        sinceProgress = 0;
+        await opts.onProgress?.(written, total);
       }
-      written += rows.length;
-      await opts.onProgress?.(written, total);
     }
+    if (written !== total) throw new Error(`the snapshot counted ${total} cases but ${written} were read`);
+    await opts.onProgress?.(written, total);
     await caseWriter.end();
 
     let userRows = 0;

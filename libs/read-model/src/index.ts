@@ -6,7 +6,7 @@ export * from './apply-batch';
 export * from './sweep';
 export * from './checkpoint.repository';
 export * from './dead-letter.repository';
-export * from './case-record.query';
+export * from './case-snapshot';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';

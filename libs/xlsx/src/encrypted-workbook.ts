@@ -24,6 +24,11 @@ export interface SheetWriter {
    * are welcome now, or a promise to await first: the compressor or the disk is behind.
    */
   writeRow(values: readonly CellValue[]): boolean | Promise<void>;
+  /**
+   * Adds rows rendered elsewhere (a worker thread) as UTF-8 sheet XML: whole rows, numbered on from
+   * rowCount + 2 with this sheet's columns. The buffer is kept until compressed. Waits as writeRow.
+   */
+  writeRendered(xml: Buffer, rows: number): boolean | Promise<void>;
   /** Data rows written so far (the header row not counted). */
   readonly rowCount: number;
   end(): Promise<void>;
@@ -160,6 +165,24 @@ class Sheet implements SheetWriter {
     const row = this.xml.row(values, this.rows + 2);
     this.rows++;
     return this.append(row);
+  }
+
+  writeRendered(xml: Buffer, rows: number): boolean | Promise<void> {
+    if (this.closing) throw new Error(`sheet "${this.name}" has ended`);
+    this.book.checkHealthy();
+    if (!Number.isInteger(rows) || rows < 0) throw new RangeError(`rendered row count must be a whole number, got ${rows}`);
+    if (this.rows + rows > MAX_ROWS - 1) throw new RangeError(`sheet "${this.name}" is full: a sheet holds ${MAX_ROWS} rows`);
+    this.rows += rows;
+    // What this sheet buffered itself (its head) goes first, then the rendered rows as they are.
+    const pending = this.used ? this.flush() : null;
+    let room: boolean;
+    try {
+      room = this.entry.write(xml);
+    } catch (err) {
+      return this.book.failed(err as Error);
+    }
+    if (!room) return this.entry.ready().catch((err: Error) => this.book.failed(err));
+    return pending ?? true;
   }
 
   async end(): Promise<void> {

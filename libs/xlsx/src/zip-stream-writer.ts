@@ -275,7 +275,10 @@ export class ZipEntryWriter {
     this.pieces.push(piece);
     const dictionary = this.window;
     this.window = lastBytes(this.window, chunk, WINDOW);
-    zlib.deflateRaw(chunk, { level: this.level, dictionary, finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) => {
+    // An output buffer larger than any compressed chunk: one threadpool job deflates the whole chunk
+    // (with zlib's default 16 KiB, each piece of output is a round trip through the main thread).
+    const chunkSize = chunk.length + (chunk.length >> 3) + 1024;
+    zlib.deflateRaw(chunk, { level: this.level, dictionary, chunkSize, finishFlush: zlib.constants.Z_SYNC_FLUSH }, (err, out) => {
       if (err) return this.fail(err);
       piece.out = out;
       this.pump();

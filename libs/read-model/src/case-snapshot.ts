@@ -1,7 +1,8 @@
-import { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import Cursor from 'pg-cursor';
-import type { PoolClient } from 'pg';
+import { Client, type ClientBase, type PoolClient } from 'pg';
 import { assertSchemaName } from './projection-schema';
+import { EPOCH_MS_TYPES } from './epoch-ms-types';
 
 /** The export's selection: one channel, a half-open range of case creation, and the dashboard filters. */
 export interface CaseSelection {
@@ -28,6 +29,12 @@ const FILTERS: [keyof CaseSelection, string, string][] = [
   ['tags', 'tags', '&&'],
 ];
 
+/** Snapshot ids are what pg_export_snapshot() returns, e.g. 00000003-0000001B-1. */
+function literal(snapshotId: string): string {
+  if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshotId)) throw new Error(`not a snapshot id: ${JSON.stringify(snapshotId)}`);
+  return `'${snapshotId}'`;
+}
+
 export function selectionWhere(sel: CaseSelection, alias = 'r'): { where: string; params: unknown[] } {
   const params: unknown[] = [sel.channelId, sel.from.toISOString(), sel.toExclusive.toISOString()];
   const clauses = [`${alias}.channel_id = $1`, `${alias}.case_created_at >= $2`, `${alias}.case_created_at < $3`];
@@ -47,8 +54,67 @@ export async function countCases(db: DataSource, schema: string, sel: CaseSelect
   return row.n;
 }
 
-/** A raw case row as stored: snake_case columns, Date times, the tag array. */
-export type CaseRow = Record<string, unknown> & { tags: string[]; profile: Record<string, unknown> };
+/**
+ * The case fields an export reads, in the order of each row array that exportRows() yields. Times
+ * come as epoch milliseconds (no Date per cell), tags already joined with ", " by PostgreSQL.
+ */
+export const EXPORT_CASE_FIELDS = [
+  'channel_id',
+  'user_chat_case_id',
+  'case_created_at',
+  'user_chat_case',
+  'case_state',
+  'case_updated_at',
+  'user_chat_id',
+  'direction',
+  'user_chat_state',
+  'team_id',
+  'team_name',
+  'assignee_id',
+  'assignee_name',
+  'manager_ids',
+  'manager_names',
+  'user_id',
+  'user_name',
+  'created_at',
+  'first_queued_at',
+  'first_opened_at',
+  'first_asked_at',
+  'first_replied_at',
+  'closed_at',
+  'waiting_time',
+  'total_reply_time',
+  'reply_count',
+  'avg_reply_time',
+  'resolution_time',
+  'total_snoozed_time',
+  'lead_time',
+  'snoozed_count',
+  'missed_count',
+  'description',
+  'summarized_message',
+  'tags',
+  'medium_name',
+  'medium_sender_name',
+  'marketing_type',
+  'marketing_id',
+  'workflow_id',
+  'page',
+  'priority',
+  'profile',
+] as const;
+export type ExportCaseField = (typeof EXPORT_CASE_FIELDS)[number];
+/** A run of consecutive cases in export order: those created in [from, toExclusive). */
+export interface CaseSlice {
+  from: Date;
+  toExclusive: Date;
+  count: number;
+}
+
+/** One case as exportRows() yields it: values in EXPORT_CASE_FIELDS order. */
+export type ExportCaseRow = unknown[];
+
+const EXPORT_CASE_SELECT = EXPORT_CASE_FIELDS.map((f) => (f === 'tags' ? `array_to_string(r.tags, ', ') AS tags` : `r.${f}`)).join(', ');
 
 export interface UserRowForExport {
   user_id: string;
@@ -71,10 +137,10 @@ export class CaseSnapshot {
   private readonly waiting = new Set<(err: Error) => void>();
 
   private constructor(
-    private readonly runner: QueryRunner,
-    private readonly client: PoolClient,
+    private readonly client: ClientBase,
     private readonly schema: string,
     private readonly sel: CaseSelection,
+    private readonly release: () => Promise<void>,
   ) {
     const fail = (err?: Error) => {
       this.failure ??= err ?? new Error('the database connection ended during the export');
@@ -111,11 +177,38 @@ export class CaseSnapshot {
     const client = (await runner.connect()) as PoolClient;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Exports run a few long queries: compiling them costs more than it saves.
+      await client.query('SET LOCAL jit = off');
     } catch (err) {
       await runner.release();
       throw err;
     }
-    return new CaseSnapshot(runner, client, schema, sel);
+    return new CaseSnapshot(client, schema, sel, () => runner.release());
+  }
+
+  /**
+   * The same snapshot on a connection of its own (another thread's), by the id from share():
+   * it sees exactly the rows this snapshot sees.
+   */
+  static async join(url: string, snapshotId: string, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
+    assertSchemaName(schema);
+    const client = new Client({ connectionString: url, application_name: 'casestats-export' });
+    await client.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query('SET TRANSACTION SNAPSHOT ' + literal(snapshotId));
+      await client.query('SET LOCAL jit = off');
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    return new CaseSnapshot(client, schema, sel, () => client.end());
+  }
+
+  /** An id by which join() can import this snapshot; valid while this snapshot is open. */
+  async share(): Promise<string> {
+    const [row] = await this.query<{ id: string }>('SELECT pg_export_snapshot() AS id', []);
+    return row.id;
   }
 
   private async query<T>(text: string, params: unknown[]): Promise<T[]> {
@@ -149,13 +242,41 @@ export class CaseSnapshot {
     return rows.map((r) => r.key);
   }
 
-  /** The selected cases in export order. */
-  cases(batchSize = 2000): AsyncGenerator<CaseRow[]> {
+  /**
+   * How the selected cases spread over consecutive time slices of `sliceMs` from the selection's
+   * start: the non-empty slices in order, with their row counts. Lets several readers take slices
+   * side by side while each knows the sheet row its slice starts at. An index-only scan.
+   */
+  async slices(sliceMs: number): Promise<CaseSlice[]> {
+    if (!(Number.isInteger(sliceMs) && sliceMs > 0)) throw new RangeError(`slice length must be a positive whole number of ms, got ${sliceMs}`);
     const { where, params } = selectionWhere(this.sel);
-    return this.stream<CaseRow>(
-      `SELECT r.* FROM ${this.schema}.case_records r WHERE ${where} ORDER BY r.case_created_at, r.user_chat_case_id`,
+    const rows = await this.query<{ n: number; k: string }>(
+      `SELECT floor(extract(epoch FROM r.case_created_at - $2::timestamptz) * 1000 / ${sliceMs})::bigint AS k, count(*)::int AS n
+         FROM ${this.schema}.case_records r WHERE ${where} GROUP BY 1 ORDER BY 1`,
+      params,
+    );
+    const start = this.sel.from.getTime();
+    return rows.map((r) => {
+      const from = Math.max(start, start + Number(r.k) * sliceMs);
+      return { from: new Date(from), toExclusive: new Date(Math.min(start + (Number(r.k) + 1) * sliceMs, this.sel.toExclusive.getTime())), count: r.n };
+    });
+  }
+
+  /** The selected cases in export order (within `within`, a slice, when given), as arrays of EXPORT_CASE_FIELDS. */
+  async *exportRows(within?: { from: Date; toExclusive: Date }, batchSize = 2000): AsyncGenerator<ExportCaseRow[]> {
+    const { where, params } = selectionWhere(this.sel);
+    let range = '';
+    if (within) {
+      params.push(within.from.toISOString(), within.toExclusive.toISOString());
+      range = ` AND r.case_created_at >= $${params.length - 1} AND r.case_created_at < $${params.length}`;
+    }
+    // Fixed-layout UTC text is what the fast timestamp parser reads; SET LOCAL ends with this transaction.
+    await this.query(`SET LOCAL TimeZone = 'UTC'`, []);
+    yield* this.stream<ExportCaseRow>(
+      `SELECT ${EXPORT_CASE_SELECT} FROM ${this.schema}.case_records r WHERE ${where}${range} ORDER BY r.case_created_at, r.user_chat_case_id`,
       params,
       batchSize,
+      { rowMode: 'array', types: EPOCH_MS_TYPES },
     );
   }
 
@@ -174,15 +295,21 @@ export class CaseSnapshot {
     return `SELECT DISTINCT r.user_id FROM ${this.schema}.case_records r WHERE ${where} AND r.user_id IS NOT NULL`;
   }
 
-  private async *stream<T>(text: string, params: unknown[], batchSize: number): AsyncGenerator<T[]> {
-    const cursor = this.client.query(new Cursor<T>(text, params));
+  private async *stream<T>(text: string, params: unknown[], batchSize: number, config?: Cursor.CursorQueryConfig): AsyncGenerator<T[]> {
+    const cursor = this.client.query(new Cursor<T>(text, params, config));
+    // One read ahead: PostgreSQL produces the next batch while the caller works on this one.
+    let next: Promise<T[]> | null = this.guarded(cursor.read(batchSize));
     try {
       for (;;) {
-        const rows = await this.guarded(cursor.read(batchSize));
+        const rows: T[] = await next;
+        next = null;
         if (!rows.length) return;
+        next = this.guarded(cursor.read(batchSize));
         yield rows;
       }
     } finally {
+      // An abandoned read ahead must not surface as an unhandled rejection.
+      await next?.catch(() => undefined);
       await this.guarded(cursor.close()).catch(() => undefined);
     }
   }
@@ -190,12 +317,12 @@ export class CaseSnapshot {
   async close(): Promise<void> {
     try {
       await this.guarded(this.client.query('COMMIT'));
-      await this.runner.release();
+      await this.release();
     } catch (err) {
       // The connection is gone (often the reason we are closing): nothing was written in this read-only
       // transaction, and the pool drops a client that died.
       void err;
-      await this.runner.release().catch(() => undefined);
+      await this.release().catch(() => undefined);
     }
   }
 }

@@ -1,0 +1,23 @@
+import type { CaseSelection } from '@casestats/read-model/case-snapshot';
+
+/** One worker's share of the Case data sheet: its slices, each with the sheet row it starts at. */
+export interface CaseSheetJob {
+  url: string;
+  snapshotId: string;
+  schema: string;
+  selection: CaseSelection;
+  slices: { from: Date; toExclusive: Date; firstRow: number; count: number }[];
+  profileKeys: string[];
+  timezone: string;
+  caseUrlTemplate: string;
+  /** Chunks the worker may send ahead of the main thread. */
+  credits: number;
+}
+
+/** `last` marks a slice's final chunk (which may hold no bytes when the slice ended on a chunk boundary). */
+export type FromCaseSheetWorker =
+  | { kind: 'chunk'; buffer: ArrayBuffer; offset: number; length: number; rows: number; last: boolean }
+  | { kind: 'done'; rows: number }
+  | { kind: 'error'; message: string; name: string; code?: string };
+
+export type ToCaseSheetWorker = { kind: 'credit' };

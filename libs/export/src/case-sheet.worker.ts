@@ -1,0 +1,76 @@
+/**
+ * Worker thread: its share of the Case data sheet's rows, from PostgreSQL to UTF-8 sheet XML. It
+ * joins the export's snapshot on a connection of its own and renders its slices in order, so that
+ * the main thread only merges, compresses, encrypts and writes. Chunks go to the main thread by
+ * transfer (no copy), at most `credits` ahead of it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CaseSnapshot } from '@casestats/read-model/case-snapshot';
+import { SheetXml } from '@casestats/xlsx';
+import { caseSheet } from './case-columns';
+import type { CaseSheetJob, FromCaseSheetWorker, ToCaseSheetWorker } from './case-sheet.protocol';
+import { Zone } from './zoned-time';
+
+const CHUNK_BYTES = 1024 * 1024;
+
+async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Promise<number> {
+  let credits = job.credits;
+  let wake: (() => void) | null = null;
+  port.on('message', (m: ToCaseSheetWorker) => {
+    if (m.kind !== 'credit') return;
+    credits++;
+    wake?.();
+  });
+
+  const snapshot = await CaseSnapshot.join(job.url, job.snapshotId, job.schema, job.selection);
+  let rendered = 0;
+  try {
+    const sheet = caseSheet(job.profileKeys, { zone: new Zone(job.timezone), caseUrlTemplate: job.caseUrlTemplate });
+    const xml = new SheetXml(sheet.specs);
+    let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+    let used = 0;
+    let rowsInChunk = 0;
+    const send = async (last: boolean) => {
+      while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      credits--;
+      // A fresh allocation this size owns its ArrayBuffer, which can be handed over whole.
+      const buffer = buf.buffer as ArrayBuffer;
+      port.postMessage({ kind: 'chunk', buffer, offset: buf.byteOffset, length: used, rows: rowsInChunk, last } satisfies FromCaseSheetWorker, [buffer]);
+      buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      used = 0;
+      rowsInChunk = 0;
+    };
+    for (const slice of job.slices) {
+      let rowNumber = slice.firstRow;
+      for await (const rows of snapshot.exportRows(slice)) {
+        for (const row of rows) {
+          const text = xml.row(sheet.toCells(row), rowNumber++);
+          // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+          if (buf.length - used < text.length * 3) {
+            await send(false);
+            if (buf.length < text.length * 3) buf = Buffer.allocUnsafe(text.length * 3);
+          }
+          used += buf.write(text, used, 'utf8');
+          rowsInChunk++;
+        }
+      }
+      const count = rowNumber - slice.firstRow;
+      // The slices were counted in this same snapshot: a difference means something is badly wrong.
+      if (count !== slice.count) throw new Error(`slice from ${slice.from.toISOString()} had ${count} cases, counted ${slice.count}`);
+      rendered += count;
+      await send(true);
+    }
+  } finally {
+    await snapshot.close();
+  }
+  return rendered;
+}
+
+if (parentPort) {
+  const port = parentPort;
+  run(workerData as CaseSheetJob, port).then(
+    (rows) => port.postMessage({ kind: 'done', rows } satisfies FromCaseSheetWorker),
+    (err: Error & { code?: string }) => port.postMessage({ kind: 'error', message: err.message, name: err.name, code: err.code } satisfies FromCaseSheetWorker),
+  );
+}

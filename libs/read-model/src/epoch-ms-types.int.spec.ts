@@ -1,0 +1,45 @@
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@casestats/testing';
+import { EPOCH_MS_TYPES, parseUtcTimestamp } from './epoch-ms-types';
+
+describe('parseUtcTimestamp', () => {
+  it('reads every fraction length PostgreSQL prints', () => {
+    expect(parseUtcTimestamp('2025-07-01 03:04:05+00')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5));
+    expect(parseUtcTimestamp('2025-07-01 03:04:05.1+00')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5, 100));
+    expect(parseUtcTimestamp('2025-07-01 03:04:05.12+00')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5, 120));
+    expect(parseUtcTimestamp('2025-07-01 03:04:05.123+00')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5, 123));
+    expect(parseUtcTimestamp('2025-12-31 23:59:59.999999+00')).toBe(Date.UTC(2025, 11, 31, 23, 59, 59, 999));
+  });
+
+  it('leaves other layouts to pg\'s parser', () => {
+    expect(parseUtcTimestamp('2025-07-01 12:04:05.5+09')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5, 500));
+    expect(parseUtcTimestamp('2025-07-01 03:04:05+05:30')).toBe(Date.UTC(2025, 6, 0, 21, 34, 5));
+    expect(parseUtcTimestamp('0099-01-01 00:00:00+00')).toBe(new Date('0099-01-01T00:00:00Z').getTime());
+  });
+});
+
+describe('EPOCH_MS_TYPES against the server', () => {
+  let db: TestDatabase;
+  let client: Client;
+  beforeAll(async () => {
+    db = await createTestDatabase('cs_epochms');
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`SET TimeZone = 'UTC'`);
+  });
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it('returns the same instants as Date parsing, to the millisecond', async () => {
+    const { rows } = await client.query({
+      text: `SELECT t, to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS iso FROM unnest($1::timestamptz[]) AS t`,
+      values: [['2025-07-01T03:04:05Z', '2025-07-01T03:04:05.100Z', '2025-07-01T03:04:05.120Z', '2024-02-29T23:59:59.999Z', '1970-01-01T00:00:00.001Z', '2038-01-19T03:14:08.5Z']],
+      types: EPOCH_MS_TYPES,
+    });
+    expect(rows.length).toBe(6);
+    for (const r of rows) expect([r.iso, r.t]).toEqual([r.iso, Date.parse(r.iso)]);
+  });
+});
