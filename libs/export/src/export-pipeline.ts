@@ -70,30 +70,35 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   const snapshot = await CaseSnapshot.open(db, schema, request.selection);
   const partial = join(dirname(opts.outPath), `.${basename(opts.outPath)}.${randomBytes(6).toString('hex')}.partial`);
   let book: Awaited<ReturnType<typeof createEncryptedWorkbook>> | undefined;
+  let userSide: CaseSnapshot | undefined;
   try {
     const total = await snapshot.count();
     assertWithinRowCap(total, opts.maxRows);
     const zone = new Zone(request.timezone);
-    const caseProfileKeys = await snapshot.caseProfileKeys();
+    const url = databaseUrl(db);
+    const snapshotId = await snapshot.share();
+    // The User data sheet's queries run on a second connection in the same snapshot, so that
+    // PostgreSQL works them out while the case rows stream instead of after them.
+    userSide = await CaseSnapshot.join(url, snapshotId, schema, request.selection);
+    const userProfileKeys = userSide.userProfileKeys();
+    const userBatches = userSide.users();
+    const firstUsers = userBatches.next();
+    // Both are awaited after the case rows; an early failure must not go unhandled meanwhile.
+    userProfileKeys.catch(() => undefined);
+    firstUsers.catch(() => undefined);
+    const [caseProfileKeys, slices] = await Promise.all([snapshot.caseProfileKeys(), snapshot.slices(opts.sliceMs ?? SLICE_MS)]);
     const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
-    const users = userSheet(await snapshot.userProfileKeys());
 
     book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
     let written = 0;
     const caseWriter = book.addSheet('Case data', cases.specs);
     await opts.onProgress?.(0, total);
-    // The rows are read and rendered by a worker thread in this same snapshot, while this thread
-    // compresses, encrypts and writes: the two overlap instead of taking turns.
-    const rendered = renderCaseRows({
-      url: databaseUrl(db),
-      snapshotId: await snapshot.share(),
-      slices: await snapshot.slices(opts.sliceMs ?? SLICE_MS),
-      schema,
-      selection: request.selection,
-      profileKeys: caseProfileKeys,
-      timezone: request.timezone,
-      caseUrlTemplate: opts.caseUrlTemplate,
-    }, opts.renderWorkers);
+    // The rows are read and rendered by worker threads in this same snapshot, while this thread
+    // compresses, encrypts and writes: they overlap instead of taking turns.
+    const rendered = renderCaseRows(
+      { url, snapshotId, slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate },
+      opts.renderWorkers,
+    );
     let sinceProgress = 0;
     for await (const chunk of rendered) {
       opts.signal?.throwIfAborted();
@@ -111,14 +116,15 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     await caseWriter.end();
 
     let userRows = 0;
+    const users = userSheet(await userProfileKeys);
     const userWriter = book.addSheet('User data', users.specs);
-    for await (const rows of snapshot.users()) {
+    for (let next = await firstUsers; !next.done; next = await userBatches.next()) {
       opts.signal?.throwIfAborted();
-      for (const row of rows) {
+      for (const row of next.value) {
         const wait = userWriter.writeRow(users.toCells(row));
         if (wait !== true && wait !== false) await wait;
       }
-      userRows += rows.length;
+      userRows += next.value.length;
     }
     await userWriter.end();
 
@@ -140,6 +146,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     await rm(partial, { force: true });
     throw err;
   } finally {
+    await userSide?.close();
     await snapshot.close();
   }
 }

@@ -19,6 +19,8 @@ export function isTimeZone(name: string): boolean {
 export class Zone {
   private readonly format: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
+  private lastBucket = NaN;
+  private lastOffset = 0;
 
   constructor(readonly name: string) {
     this.format = new Intl.DateTimeFormat('en-US', {
@@ -36,12 +38,16 @@ export class Zone {
   /** Offset from UTC in ms at this instant (local = utc + offset). */
   offsetAt(ms: number): number {
     const bucket = Math.floor(ms / QUARTER_HOUR);
+    // Consecutive times of an export are mostly close together: the last bucket answers most asks.
+    if (bucket === this.lastBucket) return this.lastOffset;
     let offset = this.offsets.get(bucket);
     if (offset === undefined) {
       offset = this.computeOffset(bucket * QUARTER_HOUR);
       if (this.offsets.size > 200_000) this.offsets.clear();
       this.offsets.set(bucket, offset);
     }
+    this.lastBucket = bucket;
+    this.lastOffset = offset;
     return offset;
   }
 

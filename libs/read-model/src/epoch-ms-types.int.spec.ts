@@ -12,6 +12,15 @@ describe('parseUtcTimestamp', () => {
     expect(parseUtcTimestamp('2025-12-31 23:59:59.999999+00')).toBe(Date.UTC(2025, 11, 31, 23, 59, 59, 999));
   });
 
+  it('agrees with Date.UTC on every day from 1970 to 2100 and on leap days', () => {
+    for (let t = 0; t < Date.UTC(2100, 0, 1); t += 86_400_000 + 3_723_456) {
+      const iso = new Date(t).toISOString();
+      expect([iso, parseUtcTimestamp(`${iso.slice(0, 10)} ${iso.slice(11, 23)}+00`)]).toEqual([iso, t]);
+    }
+    expect(parseUtcTimestamp('2024-02-29 12:00:00+00')).toBe(Date.UTC(2024, 1, 29, 12));
+    expect(parseUtcTimestamp('2000-02-29 00:00:00+00')).toBe(Date.UTC(2000, 1, 29));
+  });
+
   it('leaves other layouts to pg\'s parser', () => {
     expect(parseUtcTimestamp('2025-07-01 12:04:05.5+09')).toBe(Date.UTC(2025, 6, 1, 3, 4, 5, 500));
     expect(parseUtcTimestamp('2025-07-01 03:04:05+05:30')).toBe(Date.UTC(2025, 6, 0, 21, 34, 5));

@@ -6,6 +6,16 @@ const defaultTimestamptz = types.getTypeParser(TIMESTAMPTZ, 'text') as (text: st
 const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
 /**
  * `YYYY-MM-DD HH:MM:SS[.f…]+00` (what PostgreSQL prints for timestamptz when TimeZone is UTC) to
  * epoch milliseconds, without a regular expression or a Date per value: an export reads seven of
@@ -18,9 +28,14 @@ export function parseUtcTimestamp(s: string): number {
     const fraction = n - 23;
     const ms = fraction > 0 ? digit(s, 20) * 100 + (fraction > 1 ? digit(s, 21) * 10 : 0) + (fraction > 2 ? digit(s, 22) : 0) : 0;
     const year = digit(s, 0) * 1000 + digit(s, 1) * 100 + two(s, 2);
-    // Date.UTC reads years 0–99 as 1900–1999.
-    const t = year >= 100 ? Date.UTC(year, two(s, 5) - 1, two(s, 8), two(s, 11), two(s, 14), two(s, 17), ms) : NaN;
-    if (t === t) return t;
+    const month = two(s, 5);
+    const day = two(s, 8);
+    const hour = two(s, 11);
+    const minute = two(s, 14);
+    const second = two(s, 17);
+    if (year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour < 24 && minute < 60 && second < 60) {
+      return (daysFromCivil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + ms;
+    }
   }
   const parsed = defaultTimestamptz(s);
   return typeof parsed === 'number' ? parsed : parsed.getTime();
