@@ -14,7 +14,8 @@ export function userKey(channelId: string, userId: string): string {
 /** What a batch needs from the store: the states of the chats and users it touches, and the ids it has already applied. */
 export interface BatchState {
   chats: ReadonlyMap<string, ChatState>;
-  users: ReadonlyMap<string, UserState>;
+  /** Without it, the users' part is left to projectUsers (see there). */
+  users?: ReadonlyMap<string, UserState>;
   applied: ReadonlySet<string>;
 }
 
@@ -40,19 +41,9 @@ export interface BatchOutcome {
  */
 export function projectBatch(events: readonly CaseStatsEvent[], before: BatchState): BatchOutcome {
   const chats = new Map<string, ChatState>();
-  const users = new Map<string, UserState>();
   const seen = new Set<string>();
   const appliedIds: string[] = [];
   let duplicates = 0;
-
-  const chatOf = (channelId: string, id: string) => {
-    const key = chatKey(channelId, id);
-    return [key, chats.get(key) ?? before.chats.get(key) ?? initialChatState(channelId, id)] as const;
-  };
-  const userOf = (channelId: string, id: string) => {
-    const key = userKey(channelId, id);
-    return [key, users.get(key) ?? before.users.get(key) ?? initialUserState(channelId, id)] as const;
-  };
 
   for (const event of events) {
     // At-least-once delivery: the same id can come again, at another offset or in another batch.
@@ -62,19 +53,45 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
     }
     seen.add(event.id);
     appliedIds.push(event.id);
-    if (event.type === 'user.updated') {
-      const [key, user] = userOf(event.channelId, event.data.user.id);
-      users.set(key, evolveUser(user, event));
-      continue;
-    }
-    const [key, chat] = chatOf(event.channelId, event.userChatId);
+    if (event.type === 'user.updated') continue;
+    const key = chatKey(event.channelId, event.userChatId);
+    const chat = chats.get(key) ?? before.chats.get(key) ?? initialChatState(event.channelId, event.userChatId);
     chats.set(key, evolve(chat, event));
-    if (event.type === 'userChat.created') {
-      const [uKey, user] = userOf(event.channelId, event.data.user.id);
-      users.set(uKey, evolveUser(user, event));
-    }
   }
-  return { ...changesFrom(chats, before), users: [...users.values()], appliedIds, duplicates };
+  const users = before.users ? projectUsers(events, new Set(appliedIds), before.users) : [];
+  return { ...changesFrom(chats, before), users, appliedIds, duplicates };
+}
+
+/**
+ * The users' part of a batch: what its applied events (`appliedIds`, from projectBatch) make of the
+ * users they touch. Cases never read users, so a store may run this apart, at the end of its
+ * transaction: users are shared by every partition, and their locks are then held only briefly.
+ */
+export function projectUsers(
+  events: readonly CaseStatsEvent[],
+  appliedIds: ReadonlySet<string>,
+  before: ReadonlyMap<string, UserState>,
+): UserState[] {
+  const users = new Map<string, UserState>();
+  const done = new Set<string>();
+  for (const event of events) {
+    if (event.type !== 'user.updated' && event.type !== 'userChat.created') continue;
+    if (!appliedIds.has(event.id) || done.has(event.id)) continue;
+    done.add(event.id);
+    const key = userKey(event.channelId, event.data.user.id);
+    const user = users.get(key) ?? before.get(key) ?? initialUserState(event.channelId, event.data.user.id);
+    users.set(key, evolveUser(user, event));
+  }
+  return [...users.values()];
+}
+
+/** The users a batch's events touch, for loading before projectUsers. */
+export function usersTouched(events: readonly CaseStatsEvent[]): { channelId: string; userId: string }[] {
+  const keys = new Map<string, { channelId: string; userId: string }>();
+  for (const e of events) {
+    if (e.type === 'user.updated' || e.type === 'userChat.created') keys.set(userKey(e.channelId, e.data.user.id), { channelId: e.channelId, userId: e.data.user.id });
+  }
+  return [...keys.values()];
 }
 
 /** Completes, at the end of their window, the cases of these chats whose window has passed at `now`. */

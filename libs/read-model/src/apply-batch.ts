@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { CaseStatsEvent } from '@casestats/events';
-import { BatchOutcome, projectBatch } from '@casestats/case-projection';
+import { BatchOutcome, projectBatch, projectUsers, usersTouched } from '@casestats/case-projection';
 import { Sql, inTransaction } from './sql';
 import { loadChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
@@ -57,6 +57,9 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
     const outcome = events.length ? await project(sql, schema, events) : null;
     await saveDeadLetters(sql, deadLetters);
     if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset);
+    // Last: users are shared by every partition's transactions, so their row locks (taken in
+    // one order) are held only from here to the commit, not through the whole batch.
+    if (outcome) await projectUsersOf(sql, schema, events, outcome.appliedIds);
     return {
       applied: outcome?.appliedIds.length ?? 0,
       duplicates: outcome?.duplicates ?? 0,
@@ -69,23 +72,20 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
 
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
   const chatKeys = new Map<string, { channelId: string; userChatId: string }>();
-  const userKeys = new Map<string, { channelId: string; userId: string }>();
-  for (const e of events) {
-    if (e.type === 'user.updated' || e.type === 'userChat.created') {
-      const userId = e.data.user.id;
-      userKeys.set(`${e.channelId}\u0000${userId}`, { channelId: e.channelId, userId });
-    }
-    if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
-  }
-  const [applied, chats, users] = [
-    await alreadyApplied(sql, schema, [...new Set(events.map((e) => e.id))]),
-    await loadChatStates(sql, schema, [...chatKeys.values()]),
-    await loadUsers(sql, schema, [...userKeys.values()]),
-  ];
-  const outcome = projectBatch(events, { chats, users, applied });
+  for (const e of events) if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
+  const applied = await alreadyApplied(sql, schema, [...new Set(events.map((e) => e.id))]);
+  const chats = await loadChatStates(sql, schema, [...chatKeys.values()]);
+  const outcome = projectBatch(events, { chats, applied });
   await saveChatStates(sql, schema, outcome.chats);
   await upsertCaseRecords(sql, schema, outcome.cases);
-  await saveUsers(sql, schema, outcome.users);
   await markApplied(sql, schema, outcome.appliedIds);
   return outcome;
+}
+
+async function projectUsersOf(sql: Sql, schema: string, events: CaseStatsEvent[], appliedIds: string[]): Promise<void> {
+  const applied = new Set(appliedIds);
+  const keys = usersTouched(events.filter((e) => applied.has(e.id)));
+  if (!keys.length) return;
+  const users = await loadUsers(sql, schema, keys);
+  await saveUsers(sql, schema, projectUsers(events, applied, users));
 }
