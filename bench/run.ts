@@ -69,7 +69,14 @@ async function main() {
         `| export ${exp.rows.toLocaleString('en-US')} rows | ${exp.seconds.toFixed(1)} s | ${floor.seconds.toFixed(1)} s | ${ratio.toFixed(2)}x (goal ≤ 1.0x, ≤ 60 s) | ${exp.peakRssMb} MB (floor ${floor.peakRssMb} MB) |`,
       );
       log(results[results.length - 1]);
-      if (size === Math.max(...sizes)) log(`  EXPLAIN for ${exp.rows} rows (2025-07-01 .. ${to}):\n${await explain(url, '2025-07-01', to)}`);
+      if (size === Math.max(...sizes)) {
+        log(`  EXPLAIN for ${exp.rows} rows (2025-07-01 .. ${to}):\n${await explain(url, '2025-07-01', to)}`);
+        const pair = child('bench/export-pair.ts', [url, 'ch-1', '2025-07-01', to, dir]);
+        results.push(
+          `| two exports of ${exp.rows.toLocaleString('en-US')} rows at once, one process | ${pair.seconds.toFixed(1)} s | | | ${pair.peakRssMb} MB = ${(pair.peakRssMb / exp.peakRssMb).toFixed(2)}x one export's (goal ≤ 2x) |`,
+        );
+        log(results[results.length - 1]);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { CaseStatsEvent } from '@casestats/events';
+import { CaseStatsEvent, UserChatCreated, UserUpdated } from '@casestats/events';
 import { completeDue, evolve } from './case.evolve';
 import { CaseState, ChatState, initialChatState } from './case.state';
 import { UserState, evolveUser, initialUserState } from './user.evolve';
@@ -30,6 +30,8 @@ export interface BatchOutcome {
   /** Every case whose record changed, in its latest version. */
   cases: ChangedCase[];
   users: UserState[];
+  /** The applied events that touch users, in order: what projectUsers needs when run apart. */
+  userEvents: (UserUpdated | UserChatCreated)[];
   /** Ids of the events applied (first time seen), in order. */
   appliedIds: string[];
   duplicates: number;
@@ -43,6 +45,7 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
   const chats = new Map<string, ChatState>();
   const seen = new Set<string>();
   const appliedIds: string[] = [];
+  const userEvents: (UserUpdated | UserChatCreated)[] = [];
   let duplicates = 0;
 
   for (const event of events) {
@@ -53,31 +56,27 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
     }
     seen.add(event.id);
     appliedIds.push(event.id);
-    if (event.type === 'user.updated') continue;
+    if (event.type === 'user.updated') {
+      userEvents.push(event);
+      continue;
+    }
+    if (event.type === 'userChat.created') userEvents.push(event);
     const key = chatKey(event.channelId, event.userChatId);
     const chat = chats.get(key) ?? before.chats.get(key) ?? initialChatState(event.channelId, event.userChatId);
     chats.set(key, evolve(chat, event));
   }
-  const users = before.users ? projectUsers(events, new Set(appliedIds), before.users) : [];
-  return { ...changesFrom(chats, before), users, appliedIds, duplicates };
+  const users = before.users ? projectUsers(userEvents, before.users) : [];
+  return { ...changesFrom(chats, before), users, userEvents, appliedIds, duplicates };
 }
 
 /**
- * The users' part of a batch: what its applied events (`appliedIds`, from projectBatch) make of the
+ * The users' part of a batch: what its applied user events (BatchOutcome.userEvents) make of the
  * users they touch. Cases never read users, so a store may run this apart, at the end of its
  * transaction: users are shared by every partition, and their locks are then held only briefly.
  */
-export function projectUsers(
-  events: readonly CaseStatsEvent[],
-  appliedIds: ReadonlySet<string>,
-  before: ReadonlyMap<string, UserState>,
-): UserState[] {
+export function projectUsers(userEvents: readonly (UserUpdated | UserChatCreated)[], before: ReadonlyMap<string, UserState>): UserState[] {
   const users = new Map<string, UserState>();
-  const done = new Set<string>();
-  for (const event of events) {
-    if (event.type !== 'user.updated' && event.type !== 'userChat.created') continue;
-    if (!appliedIds.has(event.id) || done.has(event.id)) continue;
-    done.add(event.id);
+  for (const event of userEvents) {
     const key = userKey(event.channelId, event.data.user.id);
     const user = users.get(key) ?? before.get(key) ?? initialUserState(event.channelId, event.data.user.id);
     users.set(key, evolveUser(user, event));
@@ -85,12 +84,10 @@ export function projectUsers(
   return [...users.values()];
 }
 
-/** The users a batch's events touch, for loading before projectUsers. */
-export function usersTouched(events: readonly CaseStatsEvent[]): { channelId: string; userId: string }[] {
+/** The users these events touch, for loading before projectUsers. */
+export function usersTouched(userEvents: readonly (UserUpdated | UserChatCreated)[]): { channelId: string; userId: string }[] {
   const keys = new Map<string, { channelId: string; userId: string }>();
-  for (const e of events) {
-    if (e.type === 'user.updated' || e.type === 'userChat.created') keys.set(userKey(e.channelId, e.data.user.id), { channelId: e.channelId, userId: e.data.user.id });
-  }
+  for (const e of userEvents) keys.set(userKey(e.channelId, e.data.user.id), { channelId: e.channelId, userId: e.data.user.id });
   return [...keys.values()];
 }
 

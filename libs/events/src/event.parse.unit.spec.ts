@@ -213,6 +213,15 @@ describe('occurredAt', () => {
     expect(accepted(occurred(text)).occurredAt).toBe(Date.parse(utc));
   });
 
+  it('reads the platform\'s own layout exactly as Date does, across 1970–2100', () => {
+    for (let t = Date.UTC(1970, 0, 1); t < Date.UTC(2100, 11, 31); t += 86_400_000 * 3 + 3_723_457) {
+      const iso = new Date(t).toISOString();
+      expect([iso, accepted(occurred(iso)).occurredAt]).toEqual([iso, t]);
+    }
+    expect(refused(occurred('2100-02-29T00:00:00.000Z')).code).toBe('EVENT.INVALID_ENVELOPE');
+    expect(accepted(occurred('2000-02-29T12:00:00.000Z')).occurredAt).toBe(Date.UTC(2000, 1, 29, 12));
+  });
+
   it('converts years below 100 as they are written', () => {
     expect(new Date(accepted(occurred('0025-07-01T00:00:00.000Z')).occurredAt).toISOString()).toBe('0025-07-01T00:00:00.000Z');
     expect(new Date(accepted(occurred('0099-12-31T23:00:00.000-01:00')).occurredAt).toISOString()).toBe('0100-01-01T00:00:00.000Z');

@@ -132,8 +132,45 @@ export class FieldReader {
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
+const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ`, the layout the platform sends, read by arithmetic: every event
+ * carries one and the projector reads millions. Anything else takes the general path.
+ */
+function fastInstant(t: string): number | undefined {
+  if (t.length !== 24 || t.charCodeAt(23) !== 90 /* Z */ || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45 || t.charCodeAt(10) !== 84) return undefined;
+  if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58 || t.charCodeAt(19) !== 46) return undefined;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22]) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+  }
+  const y = two(t, 0) * 100 + two(t, 2);
+  const mo = two(t, 5);
+  const d = two(t, 8);
+  const h = two(t, 11);
+  const mi = two(t, 14);
+  const s = two(t, 17);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leap ? 29 : DAYS_IN_MONTH[mo - 1]) || h > 23 || mi > 59 || s > 59) return undefined;
+  return (daysFromCivil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + digit(t, 20) * 100 + digit(t, 21) * 10 + digit(t, 22);
+}
+
 /** ISO-8601 instant → epoch ms; digits past the millisecond are dropped, impossible dates refused. */
 export function parseInstant(text: string): number | undefined {
+  const fast = fastInstant(text);
+  if (fast !== undefined) return fast;
   const m = INSTANT.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;

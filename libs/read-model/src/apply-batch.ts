@@ -59,7 +59,7 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
     if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset);
     // Last: users are shared by every partition's transactions, so their row locks (taken in
     // one order) are held only from here to the commit, not through the whole batch.
-    if (outcome) await projectUsersOf(sql, schema, events, outcome.appliedIds);
+    if (outcome?.userEvents.length) await projectUsersOf(sql, schema, outcome.userEvents);
     return {
       applied: outcome?.appliedIds.length ?? 0,
       duplicates: outcome?.duplicates ?? 0,
@@ -73,7 +73,8 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
   const chatKeys = new Map<string, { channelId: string; userChatId: string }>();
   for (const e of events) if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
-  const applied = await alreadyApplied(sql, schema, [...new Set(events.map((e) => e.id))]);
+  // Repeated ids in the list cost nothing: ANY() matches each stored id once.
+  const applied = await alreadyApplied(sql, schema, events.map((e) => e.id));
   const chats = await loadChatStates(sql, schema, [...chatKeys.values()]);
   const outcome = projectBatch(events, { chats, applied });
   await saveChatStates(sql, schema, outcome.chats);
@@ -82,10 +83,7 @@ async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Prom
   return outcome;
 }
 
-async function projectUsersOf(sql: Sql, schema: string, events: CaseStatsEvent[], appliedIds: string[]): Promise<void> {
-  const applied = new Set(appliedIds);
-  const keys = usersTouched(events.filter((e) => applied.has(e.id)));
-  if (!keys.length) return;
-  const users = await loadUsers(sql, schema, keys);
-  await saveUsers(sql, schema, projectUsers(events, applied, users));
+async function projectUsersOf(sql: Sql, schema: string, userEvents: BatchOutcome['userEvents']): Promise<void> {
+  const users = await loadUsers(sql, schema, usersTouched(userEvents));
+  await saveUsers(sql, schema, projectUsers(userEvents, users));
 }
