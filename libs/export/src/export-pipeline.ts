@@ -80,13 +80,17 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     // The User data sheet's queries run on a second connection in the same snapshot, so that
     // PostgreSQL works them out while the case rows stream instead of after them.
     userSide = await CaseSnapshot.join(url, snapshotId, schema, request.selection);
-    const userProfileKeys = userSide.userProfileKeys();
-    const userBatches = userSide.users();
-    const firstUsers = userBatches.next();
+    // One query at a time per connection: on the second one the slices, then the user queries,
+    // while the first one finds the case profile keys.
+    const side = userSide;
+    const slices = side.slices(opts.sliceMs ?? SLICE_MS);
+    const userProfileKeys = slices.then(() => side.userProfileKeys());
+    const userBatches = side.users();
+    const firstUsers = userProfileKeys.then(() => userBatches.next());
     // Both are awaited after the case rows; an early failure must not go unhandled meanwhile.
     userProfileKeys.catch(() => undefined);
     firstUsers.catch(() => undefined);
-    const [caseProfileKeys, slices] = await Promise.all([snapshot.caseProfileKeys(), snapshot.slices(opts.sliceMs ?? SLICE_MS)]);
+    const caseProfileKeys = await snapshot.caseProfileKeys().finally(() => slices.catch(() => undefined));
     const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
 
     book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
@@ -96,7 +100,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     // The rows are read and rendered by worker threads in this same snapshot, while this thread
     // compresses, encrypts and writes: they overlap instead of taking turns.
     const rendered = renderCaseRows(
-      { url, snapshotId, slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate },
+      { url, snapshotId, slices: await slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate },
       opts.renderWorkers,
     );
     let sinceProgress = 0;

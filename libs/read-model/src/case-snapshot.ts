@@ -192,7 +192,7 @@ export class CaseSnapshot {
    */
   static async join(url: string, snapshotId: string, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
     assertSchemaName(schema);
-    const client = new Client({ connectionString: url, application_name: 'casestats-export' });
+    const client = new Client({ connectionString: url, application_name: 'casestats' });
     await client.connect();
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
