@@ -58,8 +58,10 @@ async function waitForCheckpoints(url: string, schema: string, n: number, starte
   let first = 0;
   let firstCount = 0;
   for (;;) {
-    const { rows } = await probe.query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM ${schema}.checkpoints`);
-    const done = Number(rows[0].n);
+    // A rebuild creates its schema a moment after it starts.
+    const done = await probe
+      .query(`SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM ${schema}.checkpoints`)
+      .then(({ rows }) => Number(rows[0].n), (err: { code?: string }) => (err.code === '42P01' ? 0 : Promise.reject(err)));
     if (done > 0 && !first) {
       first = performance.now();
       firstCount = done;

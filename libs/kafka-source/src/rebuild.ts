@@ -11,6 +11,8 @@ export interface RebuildOptions {
   /** The live projector's group: the rebuilt checkpoints are stored under its name, so it continues from them. */
   groupId: string;
   log: Log;
+  /** Bytes fetched per partition at a time; 8 MiB. Tests lower it to replay through many batches. */
+  maxBytesPerPartition?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
   let applied = 0;
   if (!done()) {
-    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: 8 * 1024 * 1024 });
+    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
     await consumer.connect();
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
@@ -46,7 +48,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: 3,
-          eachBatch: async ({ batch, heartbeat }) => {
+          eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
             const end = ends.get(batch.partition) ?? 0;
             const messages = batch.messages.filter((m) => Number(m.offset) < end);
             if (!messages.length) {
@@ -62,6 +64,8 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
             });
             applied += stats.applied;
             next.set(batch.partition, last + 1);
+            // Without it kafkajs fetches the same batch again: the replay would never get past it.
+            resolveOffset(String(last));
             await heartbeat();
             if (done()) resolve();
           },
