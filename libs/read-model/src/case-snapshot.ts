@@ -141,15 +141,21 @@ export class CaseSnapshot {
     private readonly schema: string,
     private readonly sel: CaseSelection,
     private readonly release: () => Promise<void>,
+    private readonly ownsClient: boolean,
   ) {
-    const fail = (err?: Error) => {
-      this.failure ??= err ?? new Error('the database connection ended during the export');
-      for (const reject of this.waiting) reject(this.failure);
-      this.waiting.clear();
-    };
-    client.once('error', fail);
-    client.once('end', () => fail());
+    // `on`, not `once`: a dying connection can emit more than one error, and an 'error' event
+    // without a listener is an uncaught exception that would take the whole process down.
+    client.on('error', this.onError);
+    client.on('end', this.onEnd);
   }
+
+  private readonly fail = (err?: Error) => {
+    this.failure ??= err ?? new Error('the database connection ended during the export');
+    for (const reject of this.waiting) reject(this.failure);
+    this.waiting.clear();
+  };
+  private readonly onError = (err: Error) => this.fail(err);
+  private readonly onEnd = () => this.fail();
 
   private guarded<T>(work: Promise<T>): Promise<T> {
     if (this.failure) {
@@ -183,7 +189,7 @@ export class CaseSnapshot {
       await runner.release();
       throw err;
     }
-    return new CaseSnapshot(client, schema, sel, () => runner.release());
+    return new CaseSnapshot(client, schema, sel, () => runner.release(), false);
   }
 
   /**
@@ -193,7 +199,14 @@ export class CaseSnapshot {
   static async join(url: string, snapshotId: string, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
     assertSchemaName(schema);
     const client = new Client({ connectionString: url, application_name: 'casestats' });
-    await client.connect();
+    // Until the snapshot listens for itself: a connection killed while joining rejects the query
+    // under way; its 'error' event must not also go unhandled.
+    const early = (err: Error) => void err;
+    client.on('error', early);
+    await client.connect().catch(async (err) => {
+      await client.end().catch(() => undefined);
+      throw err;
+    });
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query('SET TRANSACTION SNAPSHOT ' + literal(snapshotId));
@@ -202,7 +215,8 @@ export class CaseSnapshot {
       await client.end().catch(() => undefined);
       throw err;
     }
-    return new CaseSnapshot(client, schema, sel, () => client.end());
+    client.off('error', early);
+    return new CaseSnapshot(client, schema, sel, () => client.end(), true);
   }
 
   /** An id by which join() can import this snapshot; valid while this snapshot is open. */
@@ -323,6 +337,12 @@ export class CaseSnapshot {
       // transaction, and the pool drops a client that died.
       void err;
       await this.release().catch(() => undefined);
+    } finally {
+      // A pooled client lives on: it must not keep this snapshot's listeners. A joined one keeps a
+      // no-op listener, since its socket may still report an error after end().
+      this.client.off('error', this.onError);
+      this.client.off('end', this.onEnd);
+      if (this.ownsClient) this.client.on('error', () => undefined);
     }
   }
 }
