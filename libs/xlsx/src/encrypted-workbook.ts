@@ -175,14 +175,7 @@ class Sheet implements SheetWriter {
     this.rows += rows;
     // What this sheet buffered itself (its head) goes first, then the rendered rows as they are.
     const pending = this.used ? this.flush() : null;
-    let room: boolean;
-    try {
-      room = this.entry.write(xml);
-    } catch (err) {
-      return this.book.failed(err as Error);
-    }
-    if (!room) return this.entry.ready().catch((err: Error) => this.book.failed(err));
-    return pending ?? true;
+    return this.compress(xml) ?? pending ?? true;
   }
 
   async end(): Promise<void> {
@@ -233,14 +226,18 @@ class Sheet implements SheetWriter {
     const chunk = this.buf.subarray(0, this.used);
     this.buf = Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
+    return this.compress(chunk) ?? new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** Queues bytes for the compressor; what to wait for when its queue is long, else null. */
+  private compress(chunk: Buffer): Promise<void> | null {
     let room: boolean;
     try {
       room = this.entry.write(chunk);
     } catch (err) {
       return this.book.failed(err as Error);
     }
-    if (!room) return this.entry.ready().catch((err: Error) => this.book.failed(err));
-    return new Promise<void>((resolve) => setImmediate(resolve));
+    return room ? null : this.entry.ready().catch((err: Error) => this.book.failed(err));
   }
 }
 
