@@ -71,6 +71,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   const partial = join(dirname(opts.outPath), `.${basename(opts.outPath)}.${randomBytes(6).toString('hex')}.partial`);
   let book: Awaited<ReturnType<typeof createEncryptedWorkbook>> | undefined;
   let userSide: CaseSnapshot | undefined;
+  let userBatches: ReturnType<CaseSnapshot['users']> | undefined;
   try {
     const total = await snapshot.count();
     assertWithinRowCap(total, opts.maxRows);
@@ -85,12 +86,13 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     const side = userSide;
     const slices = side.slices(opts.sliceMs ?? SLICE_MS);
     const userProfileKeys = slices.then(() => side.userProfileKeys());
-    const userBatches = side.users();
-    const firstUsers = userProfileKeys.then(() => userBatches.next());
+    userBatches = side.users();
+    const batches = userBatches;
+    const firstUsers = userProfileKeys.then(() => batches.next());
     // Both are awaited after the case rows; an early failure must not go unhandled meanwhile.
     userProfileKeys.catch(() => undefined);
     firstUsers.catch(() => undefined);
-    const caseProfileKeys = await snapshot.caseProfileKeys().finally(() => slices.catch(() => undefined));
+    const caseProfileKeys = await snapshot.caseProfileKeys();
     const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
 
     book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
@@ -122,7 +124,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     let userRows = 0;
     const users = userSheet(await userProfileKeys);
     const userWriter = book.addSheet('User data', users.specs);
-    for (let next = await firstUsers; !next.done; next = await userBatches.next()) {
+    for (let next = await firstUsers; !next.done; next = await batches.next()) {
       opts.signal?.throwIfAborted();
       for (const row of next.value) {
         const wait = userWriter.writeRow(users.toCells(row));
@@ -150,6 +152,8 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     await rm(partial, { force: true });
     throw err;
   } finally {
+    // A user cursor left mid-way (the export failed first) is closed before its transaction ends.
+    await userBatches?.return(undefined).catch(() => undefined);
     await userSide?.close();
     await snapshot.close();
   }
