@@ -135,10 +135,10 @@ export function caseSheet(profileKeys: string[], ctx: RowContext) {
   const cellCtx: CellContext = { zone: ctx.zone, caseUrl: caseUrlBuilder(ctx.caseUrlTemplate) };
   return {
     specs: columns.map(({ header, kind, width }): ColumnSpec => ({ header, kind, width })),
-    toCells(row: ExportCaseRow): CellValue[] {
-      const out = new Array<CellValue>(cells.length);
-      for (let i = 0; i < cells.length; i++) out[i] = cells[i](row, cellCtx);
-      return out;
+    /** The row's cells, written into `into` when given: a renderer that uses them at once can reuse one array for every row. */
+    toCells(row: ExportCaseRow, into: CellValue[] = new Array<CellValue>(cells.length)): CellValue[] {
+      for (let i = 0; i < cells.length; i++) into[i] = cells[i](row, cellCtx);
+      return into;
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CaseSnapshot } from '@casestats/read-model/case-snapshot';
-import { SheetXml } from '@casestats/xlsx';
+import { SheetXml, type CellValue } from '@casestats/xlsx';
 import { caseSheet } from './case-columns';
 import type { CaseSheetJob, FromCaseSheetWorker, ToCaseSheetWorker } from './case-sheet.protocol';
 import { Zone } from './zoned-time';
@@ -27,6 +27,8 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
   try {
     const sheet = caseSheet(job.profileKeys, { zone: new Zone(job.timezone), caseUrlTemplate: job.caseUrlTemplate });
     const xml = new SheetXml(sheet.specs);
+    // One array for every row's cells: xml.row() is done with it before the next row.
+    const cells = new Array<CellValue>(sheet.specs.length);
     let buf = Buffer.allocUnsafe(CHUNK_BYTES);
     let used = 0;
     let rowsInChunk = 0;
@@ -45,7 +47,7 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
       let rowNumber = slice.firstRow;
       for await (const rows of snapshot.exportRows(slice)) {
         for (const row of rows) {
-          const text = xml.row(sheet.toCells(row), rowNumber++);
+          const text = xml.row(sheet.toCells(row, cells), rowNumber++);
           // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
           if (buf.length - used < text.length * 3) {
             await send(false);
