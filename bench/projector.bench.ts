@@ -5,6 +5,8 @@
  * the start of the consumer (group join included) to the last event stored; the steady rate
  * (from the first stored batch on) is printed beside it.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { loadConfig } from '@casestats/config';
@@ -74,6 +76,31 @@ async function waitForCheckpoints(url: string, schema: string, n: number, starte
     rate: n / ((end - started) / 1000),
     steady: (n - firstCount) / Math.max(0.001, (end - first) / 1000),
   };
+}
+
+/**
+ * The same projection by `instances` projector processes in one consumer group (`casestats
+ * projector`, as deployed): the partitions are shared out, and each process's Node work runs on
+ * its own core. Counts from the processes' start.
+ */
+async function scaledOutRate(brokers: string[], topic: string, n: number, instances: number): Promise<Rate> {
+  const db = await createTestDatabase('cs_benchscale');
+  const ds = createDataSource(db.url);
+  await ds.initialize();
+  await migrate(ds);
+  await ds.destroy();
+  const env = { ...process.env, DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, KAFKA_GROUP_ID: `${topic}-scale`, SWEEP_INTERVAL_MS: '3600000', PROJECTOR_PORT: '0', LOG_LEVEL: 'error' };
+  const started = performance.now();
+  const children = Array.from({ length: instances }, () =>
+    spawn(process.execPath, [join(__dirname, '..', 'bin', 'casestats.js'), 'projector'], { env, stdio: 'ignore' }),
+  );
+  try {
+    return await waitForCheckpoints(db.url, 'proj_1', n, started);
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await db.drop();
+  }
 }
 
 async function projectorAndRebuildRates(brokers: string[], topic: string, n: number): Promise<{ projector: Rate; rebuild: Rate }> {
@@ -157,6 +184,7 @@ async function main() {
     `| ${what} ${sent.toLocaleString('en-US')} events | ${Math.round(r.rate)} ev/s (steady ${Math.round(r.steady)}) | no-op consumer ${Math.round(floor)} ev/s | ${(r.rate / floor).toFixed(2)}x (goal ≥ 0.5x) |`;
   console.log(row('projector', projector));
   console.log(row('rebuild', rebuild));
+  console.log(row('projector ×3 processes, one group,', await scaledOutRate(brokers, topic, sent, 3)));
   const fresh = await freshness(brokers, 1000, 20);
   console.log(`| freshness at 1,000 events/s | p50 ${Math.round(fresh.p50)} ms | p99 ${Math.round(fresh.p99)} ms | |`);
   process.exit(0);
