@@ -124,8 +124,9 @@ export interface UserRowForExport {
 
 /**
  * One consistent view of a selection for an export: the count, the profile keys, the case rows and
- * their users all come from one repeatable-read snapshot on one connection, so the file agrees with
- * itself while the projector keeps writing. Rows stream through server-side cursors.
+ * their users all come from one repeatable-read snapshot — opened on one connection, and joined by
+ * others (share() / join()) that read beside it — so the file agrees with itself while the
+ * projector keeps writing. Rows stream through server-side cursors.
  */
 export class CaseSnapshot {
   /**
