@@ -26,6 +26,7 @@ const TSCONFIG = resolve(__dirname, '../../../tsconfig.base.json');
  * which closes their connections.
  */
 export async function* renderCaseRows(job: CaseRowsJob, workers = defaultWorkers()): AsyncGenerator<RenderedRows> {
+  if (!job.slices.length) return; // no cases: no worker, no connection
   const n = Math.max(1, Math.min(workers, job.slices.length));
   let firstRow = 2;
   const numbered = job.slices.map((s) => {

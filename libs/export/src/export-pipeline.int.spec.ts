@@ -50,11 +50,11 @@ describe('runExport with render workers', () => {
     return execFileSync(PYTHON, ['-c', script, path, 'Pipeline1'], { encoding: 'utf8' }).trim().split(',').map(Number);
   }
 
-  async function exportWith(name: string, renderWorkers?: number, sliceMs?: number): Promise<{ book: ReadWorkbook; caseRows: number }> {
+  async function exportWith(name: string, renderWorkers?: number, sliceMs?: number, req = request): Promise<{ book: ReadWorkbook; caseRows: number }> {
     const out = join(dir, `${name}.xlsx`);
     const result = await runExport({
       db: db.dataSource,
-      request,
+      request: req,
       outPath: out,
       maxRows: 1_000_000,
       caseUrlTemplate: 'https://desk.example/{channelId}/{userChatId}',
@@ -84,5 +84,17 @@ describe('runExport with render workers', () => {
     expect(byDefault.book.sheets['Case data']).toEqual(cases);
     expect(sliced.book.sheets['User data']).toEqual(single.book.sheets['User data']);
     expect(rowNumbersInFileOrder(join(dir, 'sliced.xlsx'))).toEqual(Array.from({ length: expected + 1 }, (_, i) => i + 1));
+  });
+
+  it('writes the header alone when no case matches', async () => {
+    const none = validateExportRequest(
+      'ch-1',
+      { from: '2025-09-01', to: '2025-09-02', password: 'Pipeline1', reason: 'worker test', timezone: 'Asia/Seoul' },
+      { statsStartDate: '2025-06-26', defaultTimezone: 'Asia/Seoul' },
+    );
+    const empty = await exportWith('empty', 3, 3_600_000, none);
+    expect(empty.caseRows).toBe(0);
+    expect(empty.book.sheets['Case data']!.length).toBe(1);
+    expect(empty.book.sheets['User data']!.length).toBe(1);
   });
 });
