@@ -1,4 +1,5 @@
 import { EventErrorCode, EventValidationError } from './event.error';
+import { daysFromCivil } from './civil-date';
 
 /** Small typed readers over untrusted JSON; each failure names the field's path. */
 export type Json = Record<string, unknown>;
@@ -136,14 +137,6 @@ const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
 const two = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
-}
 
 /**
  * `YYYY-MM-DDTHH:MM:SS.sssZ`, the layout the platform sends, read by arithmetic: every event
