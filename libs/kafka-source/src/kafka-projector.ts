@@ -1,8 +1,9 @@
-import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { activeSchema, applyBatch, readCheckpoints } from '@casestats/read-model';
 import { splitMessages } from './message-split';
 import { ProjectorMetrics } from './projector-metrics';
+import { PartitionLanes } from './partition-lanes';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -32,6 +33,7 @@ export class KafkaProjector {
   private schemaTimer?: NodeJS.Timeout;
   private assignment: number[] = [];
   private schema: string | null = null;
+  private readonly lanes: PartitionLanes;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
@@ -46,6 +48,20 @@ export class KafkaProjector {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.lanes = new PartitionLanes({
+      resume: (partition, offset) => this.seek(partition, offset),
+      onError: (partition, error, retryInMs) =>
+        o.log('warn', 'batch failed; resuming the partition from its first offset', { partition, error: error.message, retryInMs }),
+    });
+  }
+
+  private seek(partition: number, offset: number): void {
+    try {
+      this.consumer.seek({ topic: this.o.topic, partition, offset: String(offset) });
+    } catch (err) {
+      // Not ours any more (a rebalance): its new owner starts from the stored checkpoint.
+      this.o.log('info', 'seek skipped', { partition, error: (err as Error).message });
+    }
   }
 
   async start(): Promise<void> {
@@ -74,6 +90,8 @@ export class KafkaProjector {
   async stop(): Promise<void> {
     clearInterval(this.lagTimer);
     clearInterval(this.schemaTimer);
+    // The batches being applied finish (SIGTERM loses nothing); the queued ones come again from the checkpoint.
+    await this.lanes.stop();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -104,6 +122,7 @@ export class KafkaProjector {
     }
     this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
     this.schema = schema;
+    this.lanes.reset();
     await this.seekPartitions(this.assignment);
     return true;
   }
@@ -111,6 +130,8 @@ export class KafkaProjector {
   /** After a rebalance, every assigned partition resumes at the offset PostgreSQL stored with its records. */
   private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
     this.assignment = assignment[this.o.topic] ?? [];
+    // Batches queued before the rebalance would only be refused by the checkpoint; drop them.
+    this.lanes.reset();
     await this.seekPartitions(this.assignment);
   }
 
@@ -124,14 +145,25 @@ export class KafkaProjector {
     );
     for (const partition of partitions) {
       const offset = stored.get(partition);
-      if (offset !== undefined) this.consumer.seek({ topic: this.o.topic, partition, offset: String(offset) });
+      if (offset !== undefined) this.seek(partition, offset);
     }
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!batch.messages.length || !isRunning() || isStale()) return;
+    if (await this.followSwitch()) return;
+    if (!(await this.lanes.admit(batch.partition, heartbeat, isRunning)) || isStale()) return;
+    const schema = this.schema as string;
+    const { topic, partition, messages } = batch;
+    this.lanes.push(partition, { firstOffset: Number(messages[0].offset), run: () => this.apply(schema, topic, partition, messages) });
+    // kafkajs may fetch on from here; where the partition really is, PostgreSQL's checkpoint says.
+    resolveOffset(batch.lastOffset());
+    await heartbeat();
+  }
+
+  private async apply(schema: string, topic: string, partition: number, messages: KafkaMessage[]): Promise<{ resumeAt: number } | void> {
     const started = process.hrtime.bigint();
-    const { events, offsets, deadLetters } = splitMessages(batch.topic, batch.partition, batch.messages);
+    const { events, offsets, deadLetters } = splitMessages(topic, partition, messages);
     if (deadLetters.length) {
       await this.producer.send({
         topic: this.o.dlqTopic,
@@ -142,40 +174,26 @@ export class KafkaProjector {
           headers: {
             'x-dlq-reason': d.reason,
             'x-dlq-code': d.code,
-            'x-source-topic': batch.topic,
-            'x-source-partition': String(batch.partition),
+            'x-source-topic': topic,
+            'x-source-partition': String(partition),
             'x-source-offset': d.position,
           },
         })),
       });
     }
-    const last = batch.messages[batch.messages.length - 1].offset;
-    if (await this.followSwitch()) return;
-    const schema = this.schema as string;
+    const nextOffset = Number(messages[messages.length - 1].offset) + 1;
     const stats = await applyBatch(this.o.db, schema, {
       events,
       deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
-      checkpoint: {
-        consumer: this.o.groupId,
-        topic: batch.topic,
-        partition: batch.partition,
-        offsets,
-        firstOffset: Number(batch.messages[0].offset),
-        nextOffset: Number(last) + 1,
-      },
+      checkpoint: { consumer: this.o.groupId, topic, partition, offsets, firstOffset: Number(messages[0].offset), nextOffset },
     });
-    if (stats.gap) {
-      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(stats.gap.storedNextOffset) });
-      return;
-    }
+    if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
     this.metrics.applied += stats.applied;
     this.metrics.duplicates += stats.duplicates;
     this.metrics.deadLetters += stats.deadLettered;
     this.metrics.observeBatch(Number(process.hrtime.bigint() - started) / 1e9);
-    // Kafka's committed offset is only a hint for other tools; PostgreSQL holds the truth.
-    resolveOffset(last);
-    await commitOffsetsIfNecessary();
-    await heartbeat();
+    // Kafka's committed offset is only a hint for other tools, and never ahead of what is stored.
+    void this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch(() => undefined);
   }
 
   /** Messages behind the end of the topic: high watermarks minus the stored next offsets. */

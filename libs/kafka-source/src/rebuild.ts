@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { activeSchema, applyBatch, projectionDdl, projectionSchemaName } from '@casestats/read-model';
 import { splitMessages } from './message-split';
 import { Log } from './kafka-projector';
+import { PartitionLanes } from './partition-lanes';
 
 export interface RebuildOptions {
   kafka: Kafka;
@@ -41,6 +42,10 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
     const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
     await consumer.connect();
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    const lanes = new PartitionLanes({
+      resume: (partition, offset) => consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
+      onError: (partition, error, retryInMs) => o.log('warn', 'rebuild batch failed; resuming the partition', { partition, error: error.message, retryInMs }),
+    });
     await new Promise<void>((resolve, reject) => {
       consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
       void consumer
@@ -48,30 +53,39 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
           autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: 3,
-          eachBatch: async ({ batch, heartbeat, resolveOffset }) => {
+          eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
             const end = ends.get(batch.partition) ?? 0;
             const messages = batch.messages.filter((m) => Number(m.offset) < end);
             if (!messages.length) {
               if (done()) resolve();
               return;
             }
-            const { events, offsets, deadLetters } = splitMessages(batch.topic, batch.partition, messages);
+            if (!(await lanes.admit(batch.partition, heartbeat, isRunning)) || isStale()) return;
+            const { topic, partition } = batch;
             const last = Number(messages[messages.length - 1].offset);
-            const stats = await applyBatch(o.db, schema, {
-              events,
-              deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
-              checkpoint: { consumer: o.groupId, topic: batch.topic, partition: batch.partition, offsets, nextOffset: last + 1 },
+            lanes.push(partition, {
+              firstOffset: Number(messages[0].offset),
+              run: async () => {
+                const { events, offsets, deadLetters } = splitMessages(topic, partition, messages);
+                const stats = await applyBatch(o.db, schema, {
+                  events,
+                  deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
+                  checkpoint: { consumer: o.groupId, topic, partition, offsets, firstOffset: Number(messages[0].offset), nextOffset: last + 1 },
+                });
+                if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
+                applied += stats.applied;
+                next.set(partition, last + 1);
+                if (done()) resolve();
+              },
             });
-            applied += stats.applied;
-            next.set(batch.partition, last + 1);
             // Without it kafkajs fetches the same batch again: the replay would never get past it.
             resolveOffset(String(last));
             await heartbeat();
-            if (done()) resolve();
           },
         })
         .catch(reject);
     });
+    await lanes.stop();
     await consumer.disconnect();
   }
   const switched = await o.db.query(
