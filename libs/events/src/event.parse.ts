@@ -15,6 +15,7 @@ import {
 export type ParseResult = { ok: true; event: CaseStatsEvent } | { ok: false; error: EventError };
 
 const SUPPORTED_VERSIONS = [1, 2];
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Strict UTF-8 decoding; Buffer's own decoder (a fraction of TextDecoder's cost per small value) once the bytes are known valid. */
@@ -44,7 +45,7 @@ function readEvent(json: unknown): CaseStatsEvent {
   const env = new FieldReader('EVENT.INVALID_ENVELOPE', json, '');
   const id = env.str('id', 1, 128);
   const typeValue = env.str('type');
-  if (!(EVENT_TYPES as readonly string[]).includes(typeValue)) {
+  if (!KNOWN_TYPES.has(typeValue)) {
     throw new EventValidationError('EVENT.UNKNOWN_TYPE', `type: unknown event type ${JSON.stringify(typeValue)}`);
   }
   const type = typeValue as EventType;
@@ -66,8 +67,8 @@ function readEvent(json: unknown): CaseStatsEvent {
       data: { user: { id: user.str('id', 1), ...(name !== undefined && { name }), ...(profile && { profile }) } },
     };
   }
-  const base = { id, occurredAt, channelId, userChatId: env.str('userChatId', 1) };
-  return { ...base, type, data: readChatData(type, version, data) } as UserChatEvent;
+  const userChatId = env.str('userChatId', 1);
+  return { id, occurredAt, channelId, userChatId, type, data: readChatData(type, version, data) } as UserChatEvent;
 }
 
 function readVersion(json: Json): number {
