@@ -108,36 +108,53 @@ function applyFlow(state: ChatState, event: FlowEvent): ChatState {
   const c = lastCase(state);
   // Flow events outside an open case (none yet, or after the close) are ignored.
   if (!isOpen(c)) return state;
-  const t = event.occurredAt;
-  const taken: CaseState = { ...c, updatedAt: t, attrs: state.attrs };
-  return replaceLast(state, flowStep(taken, event, isPhone(state.attrs)));
+  // The one copy of the case this event makes; the steps below fill it in before anyone sees it.
+  const next: CaseState = { ...c, updatedAt: event.occurredAt, attrs: state.attrs };
+  flowStep(next, event, isPhone(state.attrs));
+  return withLastCase(state, state.attrs, next);
 }
 
-function flowStep(c: CaseState, event: FlowEvent, phone: boolean): CaseState {
+/** Applies a flow event to `d`, a fresh copy of the open case that nothing else holds yet. */
+function flowStep(d: CaseState, event: FlowEvent, phone: boolean): void {
   const t = event.occurredAt;
   switch (event.type) {
     case 'userChat.queued':
-      return { ...endHold(c, t), userChatState: 'queued', firstQueuedAt: c.firstQueuedAt ?? t };
+      endHold(d, t);
+      d.userChatState = 'queued';
+      d.firstQueuedAt ??= t;
+      return;
     case 'userChat.opened':
-      return { ...endHold(firstOpening(c, event, phone), t), userChatState: 'open' };
+      firstOpening(d, event, phone);
+      endHold(d, t);
+      d.userChatState = 'open';
+      return;
     case 'userChat.unsnoozed':
-      return { ...endHold(c, t), userChatState: 'open' };
+      endHold(d, t);
+      d.userChatState = 'open';
+      return;
     case 'userChat.snoozed':
-      return c.holdStartedAt !== null
-        ? { ...c, userChatState: 'snoozed' }
-        : { ...c, userChatState: 'snoozed', holdStartedAt: t, snoozedCount: c.snoozedCount + 1 };
+      d.userChatState = 'snoozed';
+      if (d.holdStartedAt === null) {
+        d.holdStartedAt = t;
+        d.snoozedCount++;
+      }
+      return;
     case 'call.missed':
-      return {
-        ...endHold(c, t),
-        userChatState: 'missed',
-        missedCount: c.missedCount + 1,
-        missedBeforeOpen: c.missedBeforeOpen || c.firstOpenedAt === null,
-      };
+      endHold(d, t);
+      d.userChatState = 'missed';
+      d.missedCount++;
+      d.missedBeforeOpen ||= d.firstOpenedAt === null;
+      return;
     case 'userChat.closed':
+      endHold(d, t);
+      d.userChatState = 'closed';
+      d.closedAt = t;
       // An unanswered wait is dropped: the case ended without that reply.
-      return { ...endHold(c, t), userChatState: 'closed', closedAt: t, waitStartedAt: null };
+      d.waitStartedAt = null;
+      return;
     case 'message.created':
-      return message(c, event, phone);
+      message(d, event, phone);
+      return;
     default: {
       const _exhaustive: never = event;
       throw new Error(`unhandled flow event ${JSON.stringify(_exhaustive)}`);
@@ -145,46 +162,38 @@ function flowStep(c: CaseState, event: FlowEvent, phone: boolean): CaseState {
   }
 }
 
-function firstOpening(c: CaseState, event: UserChatOpened, phone: boolean): CaseState {
-  if (c.firstOpenedAt !== null) return c;
+function firstOpening(d: CaseState, event: UserChatOpened, phone: boolean): void {
+  if (d.firstOpenedAt !== null) return;
   const t = event.occurredAt;
-  const opened: CaseState = { ...c, firstOpenedAt: t, firstAssignment: event.data.assignment };
+  const auto = event.data.assignment === 'auto';
   if (phone) {
-    const answered = c.direction === 'INBOUND' && event.data.assignment === 'auto' && !c.missedBeforeOpen;
-    return { ...opened, firstAskedAt: answered ? t : null };
+    d.firstAskedAt = d.direction === 'INBOUND' && auto && !d.missedBeforeOpen ? t : null;
+  } else if (auto && d.firstUserMessageAt !== null && d.firstAskedAt === null) {
+    // Auto assignment: asked when both the opening and a customer message exist, at the second of them.
+    d.firstAskedAt = t;
   }
-  // Auto assignment: asked when both the opening and a customer message exist, at the second of them.
-  if (event.data.assignment === 'auto' && c.firstUserMessageAt !== null && c.firstAskedAt === null) {
-    return { ...opened, firstAskedAt: t };
-  }
-  return opened;
+  d.firstOpenedAt = t;
+  d.firstAssignment = event.data.assignment;
 }
 
-function message(c: CaseState, event: MessageCreated, phone: boolean): CaseState {
+function message(d: CaseState, event: MessageCreated, phone: boolean): void {
   const t = event.occurredAt;
   switch (event.data.personType) {
-    case 'user': {
-      const next: CaseState = {
-        ...c,
-        firstUserMessageAt: c.firstUserMessageAt ?? t,
-        waitStartedAt: c.waitStartedAt ?? t,
-      };
+    case 'user':
       // Either rule for chat media sets firstAskedAt at the first customer message after the first opening.
-      const asked = !phone && c.firstAskedAt === null && c.firstOpenedAt !== null;
-      return asked ? { ...next, firstAskedAt: t } : next;
-    }
-    case 'manager': {
-      if (c.waitStartedAt === null) return c;
-      return {
-        ...c,
-        waitStartedAt: null,
-        replyCount: c.replyCount + 1,
-        totalReplyMs: c.totalReplyMs + Math.max(0, t - c.waitStartedAt),
-        firstRepliedAt: c.firstRepliedAt ?? (phone ? null : t),
-      };
-    }
+      if (!phone && d.firstAskedAt === null && d.firstOpenedAt !== null) d.firstAskedAt = t;
+      d.firstUserMessageAt ??= t;
+      d.waitStartedAt ??= t;
+      return;
+    case 'manager':
+      if (d.waitStartedAt === null) return;
+      d.replyCount++;
+      d.totalReplyMs += Math.max(0, t - d.waitStartedAt);
+      d.firstRepliedAt ??= phone ? null : t;
+      d.waitStartedAt = null;
+      return;
     case 'bot':
-      return c;
+      return;
     default: {
       const _exhaustive: never = event.data.personType;
       throw new Error(`unhandled person type ${String(_exhaustive)}`);
@@ -192,17 +201,17 @@ function message(c: CaseState, event: MessageCreated, phone: boolean): CaseState
   }
 }
 
-function endHold(c: CaseState, t: number): CaseState {
-  if (c.holdStartedAt === null) return c;
-  return { ...c, holdStartedAt: null, totalSnoozedMs: c.totalSnoozedMs + Math.max(0, t - c.holdStartedAt) };
+function endHold(d: CaseState, t: number): void {
+  if (d.holdStartedAt === null) return;
+  d.totalSnoozedMs += Math.max(0, t - d.holdStartedAt);
+  d.holdStartedAt = null;
 }
 
 function applyAttribute(state: ChatState, event: AttributeEvent): ChatState {
   const attrs = nextAttributes(state.attrs, event);
   const c = lastCase(state);
-  const withAttrs: ChatState = { ...state, attrs };
-  if (!c || c.state !== 'inProgress') return withAttrs;
-  return replaceLast(withAttrs, { ...c, attrs, updatedAt: event.occurredAt });
+  if (!c || c.state !== 'inProgress') return { channelId: state.channelId, userChatId: state.userChatId, attrs, cases: state.cases };
+  return withLastCase(state, attrs, { ...c, attrs, updatedAt: event.occurredAt });
 }
 
 function nextAttributes(a: ChatAttributes, event: AttributeEvent): ChatAttributes {
@@ -259,5 +268,11 @@ function isPhone(attrs: ChatAttributes): boolean {
 }
 
 function replaceLast(state: ChatState, c: CaseState): ChatState {
-  return { ...state, cases: [...state.cases.slice(0, -1), c] };
+  return withLastCase(state, state.attrs, c);
+}
+
+function withLastCase(state: ChatState, attrs: ChatAttributes, c: CaseState): ChatState {
+  const cases = state.cases.slice();
+  cases[cases.length - 1] = c;
+  return { channelId: state.channelId, userChatId: state.userChatId, attrs, cases };
 }

@@ -43,6 +43,8 @@ export interface BatchOutcome {
  */
 export function projectBatch(events: readonly CaseStatsEvent[], before: BatchState): BatchOutcome {
   const chats = new Map<string, ChatState>();
+  // The hot lookup, by chat id within the channel: no key string is built per event.
+  const byChannel = new Map<string, Map<string, ChatState>>();
   const seen = new Set<string>();
   const appliedIds: string[] = [];
   const userEvents: (UserUpdated | UserChatCreated)[] = [];
@@ -61,10 +63,15 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
       continue;
     }
     if (event.type === 'userChat.created') userEvents.push(event);
-    const key = chatKey(event.channelId, event.userChatId);
-    const chat = chats.get(key) ?? before.chats.get(key) ?? initialChatState(event.channelId, event.userChatId);
-    chats.set(key, evolve(chat, event));
+    let channel = byChannel.get(event.channelId);
+    if (!channel) byChannel.set(event.channelId, (channel = new Map()));
+    const chat =
+      channel.get(event.userChatId) ??
+      before.chats.get(chatKey(event.channelId, event.userChatId)) ??
+      initialChatState(event.channelId, event.userChatId);
+    channel.set(event.userChatId, evolve(chat, event));
   }
+  for (const channel of byChannel.values()) for (const chat of channel.values()) chats.set(chatKey(chat.channelId, chat.userChatId), chat);
   const users = before.users ? projectUsers(userEvents, before.users) : [];
   return { ...changesFrom(chats, before), users, userEvents, appliedIds, duplicates };
 }
@@ -110,9 +117,9 @@ function changesFrom(
 ): Pick<BatchOutcome, 'chats' | 'cases'> {
   const cases: ChangedCase[] = [];
   for (const [key, chat] of after) {
-    const old = new Set(before.chats.get(key)?.cases ?? []);
+    const old = before.chats.get(key)?.cases;
     // evolve replaces every case it changes, so identity tells what changed.
-    for (const c of chat.cases) if (!old.has(c)) cases.push({ chat, case: c });
+    for (const c of chat.cases) if (!old?.includes(c)) cases.push({ chat, case: c });
   }
   return { chats: [...after.values()], cases };
 }
