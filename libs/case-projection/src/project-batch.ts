@@ -16,6 +16,10 @@ export interface BatchState {
   chats: ReadonlyMap<string, ChatState>;
   /** Without it, the users' part is left to projectUsers (see there). */
   users?: ReadonlyMap<string, UserState>;
+  /**
+   * Ids already applied to these chats (and, with `users`, to these users). A store that leaves
+   * the users to projectUsers passes their ids there, where each `user.updated` is decided.
+   */
   applied: ReadonlySet<string>;
 }
 
@@ -32,8 +36,21 @@ export interface BatchOutcome {
   users: UserState[];
   /** The applied events that touch users, in order: what projectUsers needs when run apart. */
   userEvents: (UserUpdated | UserChatCreated)[];
-  /** Ids of the events applied (first time seen), in order. */
+  /**
+   * Ids of the events applied (first time seen), in order. Without `users`, a `user.updated`
+   * here is applied only if projectUsers finds it new to its user.
+   */
   appliedIds: string[];
+  /** The ids applied to each chat, by chatKey: what the store records beside the chat's state. */
+  chatEventIds: Map<string, string[]>;
+  duplicates: number;
+}
+
+/** The users' part of a batch (projectUsers). */
+export interface UsersOutcome {
+  users: UserState[];
+  /** The ids of the `user.updated` events applied to each user, by userKey. */
+  userEventIds: Map<string, string[]>;
   duplicates: number;
 }
 
@@ -44,9 +61,10 @@ export interface BatchOutcome {
 export function projectBatch(events: readonly CaseStatsEvent[], before: BatchState): BatchOutcome {
   const chats = new Map<string, ChatState>();
   // The hot lookup, by chat id within the channel: no key string is built per event.
-  const byChannel = new Map<string, Map<string, ChatState>>();
+  const byChannel = new Map<string, Map<string, { state: ChatState; ids: string[] }>>();
   const seen = new Set<string>();
   const appliedIds: string[] = [];
+  const chatEventIds = new Map<string, string[]>();
   const userEvents: (UserUpdated | UserChatCreated)[] = [];
   let duplicates = 0;
 
@@ -65,30 +83,56 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
     if (event.type === 'userChat.created') userEvents.push(event);
     let channel = byChannel.get(event.channelId);
     if (!channel) byChannel.set(event.channelId, (channel = new Map()));
-    const chat =
-      channel.get(event.userChatId) ??
-      before.chats.get(chatKey(event.channelId, event.userChatId)) ??
-      initialChatState(event.channelId, event.userChatId);
-    channel.set(event.userChatId, evolve(chat, event));
+    const chat = channel.get(event.userChatId);
+    if (chat) {
+      chat.state = evolve(chat.state, event);
+      chat.ids.push(event.id);
+    } else {
+      const key = chatKey(event.channelId, event.userChatId);
+      const state = before.chats.get(key) ?? initialChatState(event.channelId, event.userChatId);
+      channel.set(event.userChatId, { state: evolve(state, event), ids: [event.id] });
+    }
   }
-  for (const channel of byChannel.values()) for (const chat of channel.values()) chats.set(chatKey(chat.channelId, chat.userChatId), chat);
-  const users = before.users ? projectUsers(userEvents, before.users) : [];
-  return { ...changesFrom(chats, before), users, userEvents, appliedIds, duplicates };
+  for (const channel of byChannel.values()) {
+    for (const { state, ids } of channel.values()) {
+      const key = chatKey(state.channelId, state.userChatId);
+      chats.set(key, state);
+      chatEventIds.set(key, ids);
+    }
+  }
+  const users = before.users ? projectUsers(userEvents, before.users, before.applied).users : [];
+  return { ...changesFrom(chats, before), users, userEvents, appliedIds, chatEventIds, duplicates };
 }
 
 /**
  * The users' part of a batch: what its applied user events (BatchOutcome.userEvents) make of the
  * users they touch. Cases never read users, so a store may run this apart, at the end of its
  * transaction: users are shared by every partition, and their locks are then held only briefly.
+ * `applied` holds the ids already applied to these users: a `user.updated` among them is a duplicate.
  */
-export function projectUsers(userEvents: readonly (UserUpdated | UserChatCreated)[], before: ReadonlyMap<string, UserState>): UserState[] {
+export function projectUsers(
+  userEvents: readonly (UserUpdated | UserChatCreated)[],
+  before: ReadonlyMap<string, UserState>,
+  applied: ReadonlySet<string> = new Set(),
+): UsersOutcome {
   const users = new Map<string, UserState>();
+  const userEventIds = new Map<string, string[]>();
+  let duplicates = 0;
   for (const event of userEvents) {
     const key = userKey(event.channelId, event.data.user.id);
+    if (event.type === 'user.updated') {
+      if (applied.has(event.id)) {
+        duplicates++;
+        continue;
+      }
+      const ids = userEventIds.get(key);
+      if (ids) ids.push(event.id);
+      else userEventIds.set(key, [event.id]);
+    }
     const user = users.get(key) ?? before.get(key) ?? initialUserState(event.channelId, event.data.user.id);
     users.set(key, evolveUser(user, event));
   }
-  return [...users.values()];
+  return { users: [...users.values()], userEventIds, duplicates };
 }
 
 /** The users these events touch, for loading before projectUsers. */

@@ -73,13 +73,42 @@ describe('applyBatch and the sweeper against PostgreSQL', () => {
   });
 
   it('rolls back the whole batch when a write fails: no half-applied batch', async () => {
-    const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.processed_events`);
+    const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.chat_states`);
     const events = [ev('c4', 'userChat.opened', '2025-07-04T00:00:00Z', { assignment: 'auto' })];
     await expect(
       applyBatch(db.dataSource, 'proj_1', { events, checkpoint: { consumer: 'g', topic: 't', partition: 0, offsets: [Number.NaN], nextOffset: Number.NaN } }),
     ).rejects.toThrow();
-    const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.processed_events`);
+    const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.chat_states`);
     expect(after[0].n).toBe(before[0].n);
     expect(await rows('c4')).toEqual([]);
   });
+
+  it('keeps the applied ids beside each chat and user: the same id again, in any later batch, changes nothing', async () => {
+    const opened = ev('c5', 'userChat.opened', '2025-07-05T00:00:00Z', { assignment: 'auto' });
+    const tagged = ev('c5', 'userChat.tagsChanged', '2025-07-05T00:01:00Z', { tags: ['vip'] });
+    const renamed = parsed({ id: 'u5-upd-1', type: 'user.updated', version: 2, occurredAt: '2025-07-05T00:02:00Z', channelId: 'ch-a', data: { user: { id: 'u5', name: 'Lee' } } });
+    expect(await applyBatch(db.dataSource, SCHEMA, { events: [opened, tagged, renamed] })).toMatchObject({ applied: 3, duplicates: 0 });
+    const [chat] = await db.dataSource.query(`SELECT event_ids FROM proj_1.chat_states WHERE user_chat_id = 'c5'`);
+    expect(chat.event_ids).toEqual([opened.id, tagged.id]);
+    const [user] = await db.dataSource.query(`SELECT event_ids, updated_name FROM proj_1.users WHERE user_id = 'u5'`);
+    expect(user).toEqual({ event_ids: ['u5-upd-1'], updated_name: 'Lee' });
+
+    // Redelivered at other offsets, beside new events: only the new ones apply, and only their ids are added.
+    const closed = ev('c5', 'userChat.closed', '2025-07-05T00:03:00Z');
+    const renamedAgain = { ...renamed, data: { user: { id: 'u5', name: 'Changed by a duplicate' } } } as CaseStatsEvent;
+    const retagged = { ...tagged, data: { tags: ['changed by a duplicate'] } } as CaseStatsEvent;
+    const stats = await applyBatch(db.dataSource, SCHEMA, { events: [retagged, closed, renamedAgain, closed] });
+    expect(stats).toMatchObject({ applied: 1, duplicates: 3 });
+    const [after] = await db.dataSource.query(`SELECT event_ids FROM proj_1.chat_states WHERE user_chat_id = 'c5'`);
+    expect(after.event_ids).toEqual([opened.id, tagged.id, closed.id]);
+    expect(await rows('c5')).toMatchObject([{ tags: ['vip'], closed_at: new Date('2025-07-05T00:03:00Z') }]);
+    const [userAfter] = await db.dataSource.query(`SELECT event_ids, updated_name FROM proj_1.users WHERE user_id = 'u5'`);
+    expect(userAfter).toEqual({ event_ids: ['u5-upd-1'], updated_name: 'Lee' });
+  });
 });
+
+function parsed(json: object): CaseStatsEvent {
+  const p = parseEvent(JSON.stringify(json));
+  if (!p.ok) throw new Error(p.error.reason);
+  return p.event;
+}

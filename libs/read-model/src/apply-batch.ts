@@ -5,7 +5,7 @@ import { Sql, inTransaction } from './sql';
 import { loadChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
 import { loadUsers, saveUsers } from './user.repository';
-import { alreadyApplied, markApplied } from './processed-event.repository';
+import { legacyApplied } from './processed-event.repository';
 import { CheckpointKey, lockCheckpoint, storeCheckpoint } from './checkpoint.repository';
 import { DeadLetterInput, saveDeadLetters } from './dead-letter.repository';
 
@@ -59,10 +59,10 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
     if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset);
     // Last: users are shared by every partition's transactions, so their row locks (taken in
     // one order) are held only from here to the commit, not through the whole batch.
-    if (outcome?.userEvents.length) await projectUsersOf(sql, schema, outcome.userEvents);
+    const userDuplicates = outcome?.userEvents.length ? await projectUsersOf(sql, schema, outcome) : 0;
     return {
-      applied: outcome?.appliedIds.length ?? 0,
-      duplicates: outcome?.duplicates ?? 0,
+      applied: (outcome?.appliedIds.length ?? 0) - userDuplicates,
+      duplicates: (outcome?.duplicates ?? 0) + userDuplicates,
       deadLettered: deadLetters.length,
       covered,
       casesWritten: outcome?.cases.length ?? 0,
@@ -73,17 +73,19 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
   const chatKeys = new Map<string, { channelId: string; userChatId: string }>();
   for (const e of events) if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
-  // Repeated ids in the list cost nothing: ANY() matches each stored id once.
-  const applied = await alreadyApplied(sql, schema, events.map((e) => e.id));
   const chats = await loadChatStates(sql, schema, [...chatKeys.values()]);
-  const outcome = projectBatch(events, { chats, applied });
-  await saveChatStates(sql, schema, outcome.chats);
+  const legacy = await legacyApplied(sql, schema, events.map((e) => e.id));
+  const outcome = projectBatch(events, { chats: chats.states, applied: new Set([...chats.eventIds, ...legacy]) });
+  await saveChatStates(sql, schema, outcome.chats, outcome.chatEventIds);
   await upsertCaseRecords(sql, schema, outcome.cases);
-  await markApplied(sql, schema, outcome.appliedIds);
   return outcome;
 }
 
-async function projectUsersOf(sql: Sql, schema: string, userEvents: BatchOutcome['userEvents']): Promise<void> {
-  const users = await loadUsers(sql, schema, usersTouched(userEvents));
-  await saveUsers(sql, schema, projectUsers(userEvents, users));
+/** The users' part, at the end of the transaction; returns how many of its `user.updated` turned out to be duplicates. */
+async function projectUsersOf(sql: Sql, schema: string, outcome: BatchOutcome): Promise<number> {
+  // Ids a schema projected before the migration applied were already decided in projectBatch.
+  const { users, eventIds } = await loadUsers(sql, schema, usersTouched(outcome.userEvents));
+  const result = projectUsers(outcome.userEvents, users, eventIds);
+  await saveUsers(sql, schema, result.users, result.userEventIds);
+  return result.duplicates;
 }

@@ -1,5 +1,5 @@
 import { ChangedCase, toCaseRecord } from '@casestats/case-projection';
-import { Sql, iso } from './sql';
+import { Sql, fromEpochMs } from './sql';
 import { assertSchemaName } from './projection-schema';
 
 const COLUMNS: [string, string][] = [
@@ -53,10 +53,10 @@ function toRow({ chat, case: c }: ChangedCase): Record<string, unknown> {
   return {
     channel_id: r.channelId,
     user_chat_case_id: r.userChatCaseId,
-    case_created_at: iso(r.userChatCaseCreatedAt),
+    case_created_at: r.userChatCaseCreatedAt,
     user_chat_case: r.userChatCase,
     case_state: r.userChatCaseState,
-    case_updated_at: iso(r.userChatCaseUpdatedAt),
+    case_updated_at: r.userChatCaseUpdatedAt,
     user_chat_id: r.userChatId,
     direction: r.direction,
     user_chat_state: r.userChatState,
@@ -68,12 +68,12 @@ function toRow({ chat, case: c }: ChangedCase): Record<string, unknown> {
     manager_names: r.managerNames,
     user_id: r.userId,
     user_name: r.userName,
-    created_at: iso(r.createdAt),
-    first_queued_at: iso(r.firstQueuedAt),
-    first_opened_at: iso(r.firstOpenedAt),
-    first_asked_at: iso(r.firstAskedAt),
-    first_replied_at: iso(r.firstRepliedAt),
-    closed_at: iso(r.closedAt),
+    created_at: r.createdAt,
+    first_queued_at: r.firstQueuedAt,
+    first_opened_at: r.firstOpenedAt,
+    first_asked_at: r.firstAskedAt,
+    first_replied_at: r.firstRepliedAt,
+    closed_at: r.closedAt,
     waiting_time: r.waitingTime,
     total_reply_time: r.totalReplyTime,
     reply_count: r.replyCount,
@@ -99,7 +99,9 @@ function toRow({ chat, case: c }: ChangedCase): Record<string, unknown> {
 }
 
 const names = COLUMNS.map(([n]) => n).join(', ');
-const recordType = COLUMNS.map(([n, t]) => `${n} ${t}`).join(', ');
+// Instants travel as epoch milliseconds: PostgreSQL converts a number faster than either side formats or parses text.
+const recordType = COLUMNS.map(([n, t]) => `${n} ${t === 'timestamptz' ? 'bigint' : t}`).join(', ');
+const selected = COLUMNS.map(([n, t]) => (t === 'timestamptz' ? fromEpochMs(n) : n)).join(', ');
 const updates = COLUMNS.filter(([n]) => n !== 'channel_id' && n !== 'user_chat_case_id')
   .map(([n]) => `${n} = EXCLUDED.${n}`)
   .join(', ');
@@ -110,7 +112,7 @@ export async function upsertCaseRecords(sql: Sql, schema: string, cases: Changed
   const s = assertSchemaName(schema);
   await sql(
     `INSERT INTO ${s}.case_records AS t (${names})
-     SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
+     SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
      ON CONFLICT (channel_id, user_chat_case_id) DO UPDATE SET ${updates}
      WHERE t.case_state = 'inProgress'`,
     [JSON.stringify(cases.map(toRow))],

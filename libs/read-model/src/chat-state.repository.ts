@@ -1,29 +1,58 @@
 import { ChatState, chatKey, completionDueAt } from '@casestats/case-projection';
-import { Sql, iso } from './sql';
+import { Sql, fromEpochMs, iso } from './sql';
 import { assertSchemaName } from './projection-schema';
 
-/** Loads and locks the states of these chats; a chat never seen is simply absent. */
+/**
+ * A chat's state as stored: only the latest case (the only one that can change again), and its
+ * attributes only where they differ from the chat's, which while the case is in progress they
+ * never do: that halves what every batch writes and reads back.
+ */
+type StoredState = Omit<ChatState, 'cases'> & { cases: (Omit<ChatState['cases'][number], 'attrs'> & { attrs?: ChatState['attrs'] })[] };
+
+function toStored(chat: ChatState): StoredState {
+  const last = chat.cases[chat.cases.length - 1];
+  if (!last) return chat;
+  if (last.attrs !== chat.attrs) return { ...chat, cases: [last] };
+  const { attrs: _same, ...rest } = last;
+  return { ...chat, cases: [rest] };
+}
+
+function fromStored(stored: StoredState): ChatState {
+  for (const c of stored.cases) c.attrs ??= stored.attrs;
+  return stored as ChatState;
+}
+
+export interface LoadedChats {
+  states: Map<string, ChatState>;
+  /** Every event id already applied to these chats. */
+  eventIds: string[];
+}
+
+/** Loads and locks the states of these chats, with the ids of the events applied to them; a chat never seen is simply absent. */
 export async function loadChatStates(
   sql: Sql,
   schema: string,
   keys: { channelId: string; userChatId: string }[],
-): Promise<Map<string, ChatState>> {
-  const states = new Map<string, ChatState>();
-  if (!keys.length) return states;
-  const rows = await sql<{ state: ChatState }>(
-    `SELECT c.state FROM ${assertSchemaName(schema)}.chat_states c
+): Promise<LoadedChats> {
+  const loaded: LoadedChats = { states: new Map(), eventIds: [] };
+  if (!keys.length) return loaded;
+  const rows = await sql<{ state: StoredState; event_ids: string[] }>(
+    `SELECT c.state, c.event_ids FROM ${assertSchemaName(schema)}.chat_states c
        JOIN unnest($1::text[], $2::text[]) AS k(channel_id, user_chat_id) USING (channel_id, user_chat_id)
       ORDER BY c.channel_id, c.user_chat_id
       FOR UPDATE OF c`,
     [keys.map((k) => k.channelId), keys.map((k) => k.userChatId)],
   );
-  for (const { state } of rows) states.set(chatKey(state.channelId, state.userChatId), state);
-  return states;
+  for (const { state, event_ids } of rows) {
+    loaded.states.set(chatKey(state.channelId, state.userChatId), fromStored(state));
+    for (const id of event_ids) loaded.eventIds.push(id);
+  }
+  return loaded;
 }
 
 /** Locks and loads up to `limit` chats whose latest case is due to complete at `now`; others' locks are skipped. */
 export async function loadDueChatStates(sql: Sql, schema: string, now: number, limit: number): Promise<ChatState[]> {
-  const rows = await sql<{ state: ChatState }>(
+  const rows = await sql<{ state: StoredState }>(
     `SELECT state FROM ${assertSchemaName(schema)}.chat_states
       WHERE completion_due_at <= $1
       ORDER BY completion_due_at
@@ -31,24 +60,26 @@ export async function loadDueChatStates(sql: Sql, schema: string, now: number, l
       FOR UPDATE SKIP LOCKED`,
     [iso(now), limit],
   );
-  return rows.map((r) => r.state);
+  return rows.map((r) => fromStored(r.state));
 }
 
-export async function saveChatStates(sql: Sql, schema: string, chats: ChatState[]): Promise<void> {
+/** Writes these chats' states; `eventIds` (by chatKey) are the ids the batch applied to them, added to those stored. */
+export async function saveChatStates(sql: Sql, schema: string, chats: ChatState[], eventIds?: ReadonlyMap<string, string[]>): Promise<void> {
   if (!chats.length) return;
-  // Only the latest case can change again, so it is all the state a chat needs to go on folding.
   const rows = chats.map((chat) => ({
     channel_id: chat.channelId,
     user_chat_id: chat.userChatId,
-    state: { ...chat, cases: chat.cases.slice(-1) },
-    completion_due_at: iso(completionDueAt(chat)),
+    state: toStored(chat),
+    completion_due_at: completionDueAt(chat),
+    event_ids: eventIds?.get(chatKey(chat.channelId, chat.userChatId)) ?? [],
   }));
   await sql(
-    `INSERT INTO ${assertSchemaName(schema)}.chat_states AS t (channel_id, user_chat_id, state, completion_due_at)
-     SELECT channel_id, user_chat_id, state, completion_due_at
-       FROM jsonb_to_recordset($1::jsonb) AS x(channel_id text, user_chat_id text, state jsonb, completion_due_at timestamptz)
+    `INSERT INTO ${assertSchemaName(schema)}.chat_states AS t (channel_id, user_chat_id, state, completion_due_at, event_ids)
+     SELECT channel_id, user_chat_id, state, ${fromEpochMs('completion_due_at')}, event_ids
+       FROM jsonb_to_recordset($1::jsonb)
+         AS x(channel_id text, user_chat_id text, state jsonb, completion_due_at bigint, event_ids text[])
      ON CONFLICT (channel_id, user_chat_id)
-     DO UPDATE SET state = EXCLUDED.state, completion_due_at = EXCLUDED.completion_due_at`,
+     DO UPDATE SET state = EXCLUDED.state, completion_due_at = EXCLUDED.completion_due_at, event_ids = t.event_ids || EXCLUDED.event_ids`,
     [JSON.stringify(rows)],
   );
 }

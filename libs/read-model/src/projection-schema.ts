@@ -14,7 +14,25 @@ export function projectionSchemaName(version: number): string {
   return `proj_${version}`;
 }
 
+/** A fresh projection schema, as the latest migration leaves one. */
 export function projectionDdl(schema: string): string[] {
+  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema)];
+}
+
+/**
+ * Migration 1764000200000: the ids of the events applied to a chat (or by `user.updated` to a
+ * user) are kept in its row, not one row each in processed_events (kept, no longer written).
+ */
+export function eventIdsInStateDdl(schema: string): string[] {
+  const s = assertSchemaName(schema);
+  return [
+    `ALTER TABLE ${s}.chat_states ADD COLUMN IF NOT EXISTS event_ids text[] NOT NULL DEFAULT '{}'`,
+    `ALTER TABLE ${s}.users ADD COLUMN IF NOT EXISTS event_ids text[] NOT NULL DEFAULT '{}'`,
+  ];
+}
+
+/** The projection schema of the first migration. */
+export function initialProjectionDdl(schema: string): string[] {
   const s = assertSchemaName(schema);
   return [
     `CREATE SCHEMA IF NOT EXISTS ${s}`,

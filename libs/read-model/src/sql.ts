@@ -27,3 +27,8 @@ export async function inTransaction<T>(db: DataSource, work: (sql: Sql, runner: 
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/** SQL for an instant sent as epoch milliseconds (exact: the microseconds are rounded from a double accurate to far less). */
+export function fromEpochMs(column: string): string {
+  return `to_timestamp(${column} / 1000.0)`;
+}

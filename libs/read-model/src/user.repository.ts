@@ -1,5 +1,5 @@
 import { UserState, userKey } from '@casestats/case-projection';
-import { Sql, iso } from './sql';
+import { Sql, fromEpochMs } from './sql';
 import { assertSchemaName } from './projection-schema';
 
 interface UserRow {
@@ -10,15 +10,23 @@ interface UserRow {
   chat_created_at: Date | null;
   chat_id: string | null;
   profile: UserState['profile'];
+  event_ids: string[];
+}
+
+export interface LoadedUsers {
+  users: Map<string, UserState>;
+  /** Every `user.updated` id already applied to these users. */
+  eventIds: Set<string>;
 }
 
 export async function loadUsers(
   sql: Sql,
   schema: string,
   keys: { channelId: string; userId: string }[],
-): Promise<Map<string, UserState>> {
+): Promise<LoadedUsers> {
   const users = new Map<string, UserState>();
-  if (!keys.length) return users;
+  const eventIds = new Set<string>();
+  if (!keys.length) return { users, eventIds };
   // A user is touched from several partitions (its chats and its own updates), so two batches may
   // meet on a user nobody has stored yet: create the row first, so that the lock below always has
   // a row to hold and the second batch reads the first one's result instead of overwriting it.
@@ -46,27 +54,32 @@ export async function loadUsers(
       chatId: r.chat_id,
       profile: r.profile,
     });
+    for (const id of r.event_ids) eventIds.add(id);
   }
-  return users;
+  return { users, eventIds };
 }
 
-export async function saveUsers(sql: Sql, schema: string, users: UserState[]): Promise<void> {
+/** Writes these users; `eventIds` (by userKey) are the `user.updated` ids the batch applied to them, added to those stored. */
+export async function saveUsers(sql: Sql, schema: string, users: UserState[], eventIds?: ReadonlyMap<string, string[]>): Promise<void> {
   if (!users.length) return;
   const rows = users.map((u) => ({
     channel_id: u.channelId,
     user_id: u.userId,
     updated_name: u.updatedName,
     chat_name: u.chatName,
-    chat_created_at: iso(u.chatCreatedAt),
+    chat_created_at: u.chatCreatedAt,
     chat_id: u.chatId,
     profile: u.profile,
+    event_ids: eventIds?.get(userKey(u.channelId, u.userId)) ?? [],
   }));
   await sql(
-    `INSERT INTO ${assertSchemaName(schema)}.users AS t (channel_id, user_id, updated_name, chat_name, chat_created_at, chat_id, profile)
-     SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(channel_id text, user_id text, updated_name text, chat_name text,
-                                                      chat_created_at timestamptz, chat_id text, profile jsonb)
+    `INSERT INTO ${assertSchemaName(schema)}.users AS t (channel_id, user_id, updated_name, chat_name, chat_created_at, chat_id, profile, event_ids)
+     SELECT channel_id, user_id, updated_name, chat_name, ${fromEpochMs('chat_created_at')}, chat_id, profile, event_ids
+       FROM jsonb_to_recordset($1::jsonb) AS x(channel_id text, user_id text, updated_name text, chat_name text,
+                                               chat_created_at bigint, chat_id text, profile jsonb, event_ids text[])
      ON CONFLICT (channel_id, user_id) DO UPDATE SET updated_name = EXCLUDED.updated_name, chat_name = EXCLUDED.chat_name,
-       chat_created_at = EXCLUDED.chat_created_at, chat_id = EXCLUDED.chat_id, profile = EXCLUDED.profile`,
+       chat_created_at = EXCLUDED.chat_created_at, chat_id = EXCLUDED.chat_id, profile = EXCLUDED.profile,
+       event_ids = t.event_ids || EXCLUDED.event_ids`,
     [JSON.stringify(rows)],
   );
 }

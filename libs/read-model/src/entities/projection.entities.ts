@@ -77,6 +77,7 @@ export const ChatStateEntity = new EntitySchema<Record<string, unknown>>({
     user_chat_id: { type: 'text', primary: true },
     state: { type: 'jsonb' },
     completion_due_at: time,
+    event_ids: { type: 'text', array: true, default: () => "'{}'" },
   },
   indices: [{ name: 'chat_states_due_idx', columns: ['completion_due_at'], where: 'completion_due_at IS NOT NULL' }],
 });
@@ -93,6 +94,7 @@ export const UserEntity = new EntitySchema<Record<string, unknown>>({
     chat_created_at: time,
     chat_id: text,
     profile: { type: 'jsonb', default: () => "'{}'" },
+    event_ids: { type: 'text', array: true, default: () => "'{}'" },
   },
 });
 

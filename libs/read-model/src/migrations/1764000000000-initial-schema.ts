@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { projectionDdl, projectionSchemaName } from '../projection-schema';
+import { initialProjectionDdl, projectionSchemaName } from '../projection-schema';
 
 export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
@@ -18,7 +18,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
       raw bytea NOT NULL,
       received_at timestamptz NOT NULL DEFAULT now(),
       UNIQUE (source, position))`);
-    for (const sql of projectionDdl(projectionSchemaName(1))) await q.query(sql);
+    for (const sql of initialProjectionDdl(projectionSchemaName(1))) await q.query(sql);
     await q.query(`INSERT INTO projection_registry (name, active_schema) VALUES ('cases', $1)`, [projectionSchemaName(1)]);
   }
 
