@@ -124,7 +124,7 @@ async function projectorAndRebuildRates(brokers: string[], topic: string, n: num
   return { projector, rebuild };
 }
 
-/** Events produced at a steady rate; each one's freshness is produce → its id visible in processed_events. */
+/** Events produced at a steady rate; each one's freshness is produce → its offset covered by its partition's stored checkpoint (the records and the checkpoint commit together). */
 async function freshness(brokers: string[], perSecond: number, seconds: number): Promise<{ p50: number; p99: number }> {
   const topic = uniqueTopic('bench-fresh');
   await createTopic(brokers, topic, 3);
@@ -137,38 +137,48 @@ async function freshness(brokers: string[], perSecond: number, seconds: number):
   const events = take(perSecond * seconds, 5);
   const producer = testKafka(brokers).producer();
   await producer.connect();
-  const producedAt = new Map<string, number>();
-  const visibleAt = new Map<string, number>();
+  const pending: { partition: number; offset: number; producedAt: number }[] = [];
+  const latencies: number[] = [];
   const probe = new Client({ connectionString: db.url });
   await probe.connect();
-  let polling = true;
+  let producing = true;
   const poller = (async () => {
-    while (polling || visibleAt.size < producedAt.size) {
-      const { rows } = await probe.query(`SELECT event_id FROM proj_1.processed_events`);
+    const deadline = () => !producing && performance.now() > lastSend + 30_000;
+    while ((producing || pending.length) && !deadline()) {
+      const { rows } = await probe.query(`SELECT partition, next_offset FROM proj_1.checkpoints`);
       const now = performance.now();
-      for (const r of rows) if (!visibleAt.has(r.event_id)) visibleAt.set(r.event_id, now);
-      if (!polling && visibleAt.size >= new Set(producedAt.keys()).size) break;
+      const next = new Map(rows.map((r) => [Number(r.partition), Number(r.next_offset)]));
+      for (let i = pending.length - 1; i >= 0; i--) {
+        const p = pending[i];
+        if ((next.get(p.partition) ?? 0) > p.offset) {
+          latencies.push(now - p.producedAt);
+          pending.splice(i, 1);
+        }
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
   const tick = 1000 / perSecond;
   const t0 = performance.now();
+  let lastSend = t0;
   for (let i = 0; i < events.length; i++) {
     const due = t0 + i * tick;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const e = events[i];
-    if (!producedAt.has(e.id)) producedAt.set(e.id, performance.now());
-    await producer.send({ topic, messages: [{ key: wireKey(e), value: JSON.stringify(e) }] });
+    const producedAt = performance.now();
+    const [meta] = await producer.send({ topic, messages: [{ key: wireKey(e), value: JSON.stringify(e) }] });
+    pending.push({ partition: meta.partition, offset: Number(meta.baseOffset), producedAt });
+    lastSend = performance.now();
   }
-  polling = false;
-  await Promise.race([poller, new Promise((r) => setTimeout(r, 30_000))]);
+  producing = false;
+  await poller;
   await producer.disconnect();
   await probe.end();
   await running.close();
   await ds.destroy();
   await db.drop();
-  const lat = [...producedAt].filter(([id]) => visibleAt.has(id)).map(([id, t]) => visibleAt.get(id)! - t).sort((a, b) => a - b);
+  const lat = latencies.sort((a, b) => a - b);
   return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] };
 }
 
