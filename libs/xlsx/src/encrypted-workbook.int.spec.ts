@@ -97,7 +97,7 @@ function expected(value: CellValue, kind: ColumnSpec['kind']): { t: string; v: s
   return { t: 's', v: text, fmt: 'General' };
 }
 
-async function writeBook(path: string, sheets: SheetCase[], extra: { zip64Threshold?: number } = {}) {
+async function writeBook(path: string, sheets: SheetCase[], extra: { zip64Threshold?: number; cellReferences?: 'all' | 'afterGaps' } = {}) {
   const book = await createEncryptedWorkbook({ path, password: PASSWORD, spinCount: SPIN, ...extra });
   for (const s of sheets) {
     const w = book.addSheet(s.name, s.columns);
@@ -126,7 +126,7 @@ describe('createEncryptedWorkbook', () => {
     expect(result.path).toBe(path);
     expect(result.bytes).toBe(statSync(path).size);
     expect(result.sha256).toBe(sha256(path));
-    expect(readdirSync(dir)).toEqual(['book.xlsx']);
+    expect(readdirSync(dir).filter((f) => f !== 'referenced.xlsx')).toEqual(['book.xlsx']);
   });
 
   it('is an OLE compound file, not a readable zip', () => {
@@ -181,8 +181,10 @@ describe('createEncryptedWorkbook', () => {
     expect(book.sheets[2]!.widths).toEqual({ A: 18, B: 60 });
   });
 
-  it('opens in xlsx-populate, a second independent reader, with the same values', async () => {
-    const wb = await openWithXlsxPopulate(readFileSync(path), PASSWORD);
+  it('opens in xlsx-populate, a second independent reader, with the same values (written with a reference on every cell, which it needs)', async () => {
+    const referenced = join(dir, 'referenced.xlsx');
+    await writeBook(referenced, sheets, { cellReferences: 'all' });
+    const wb = await openWithXlsxPopulate(readFileSync(referenced), PASSWORD);
     expect(wb.sheets().map((s) => s.name())).toEqual(sheets.map((s) => s.name));
     for (const sheet of sheets) {
       const ws = wb.sheet(sheet.name)!;

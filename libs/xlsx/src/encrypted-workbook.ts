@@ -1,5 +1,5 @@
 import { EncryptedPackageFile, type EncryptedFileResult } from './encrypted-package-file';
-import { MAX_ROWS, SheetXml, type CellValue, type ColumnSpec } from './sheet-xml';
+import { MAX_ROWS, SheetXml, type CellReferences, type CellValue, type ColumnSpec } from './sheet-xml';
 import { appProperties, contentTypes, coreProperties, rootRels, sheetPartName, styles, workbook, workbookRels } from './workbook-parts';
 import { ZipStreamWriter, type ZipEntryWriter } from './zip-stream-writer';
 
@@ -14,6 +14,8 @@ export interface EncryptedWorkbookOptions {
   spinCount?: number;
   /** Only for tests: write ZIP64 records for values at or above this instead of 0xFFFFFFFF. */
   zip64Threshold?: number;
+  /** Cell references on every cell, or only where a cell does not follow the one before (the default). */
+  cellReferences?: CellReferences;
 }
 
 export type WorkbookResult = EncryptedFileResult;
@@ -56,7 +58,7 @@ export async function createEncryptedWorkbook(opts: EncryptedWorkbookOptions): P
     await zip.addFile('xl/styles.xml', Buffer.from(styles()));
     await zip.addFile('docProps/core.xml', Buffer.from(coreProperties(created)));
     await zip.addFile('docProps/app.xml', Buffer.from(appProperties()));
-    return new Workbook(file, zip);
+    return new Workbook(file, zip, opts.cellReferences);
   } catch (err) {
     await file.abort();
     throw err;
@@ -72,13 +74,14 @@ class Workbook implements EncryptedWorkbookWriter {
   constructor(
     private readonly file: EncryptedPackageFile,
     private readonly zip: ZipStreamWriter,
+    private readonly cellReferences: CellReferences | undefined,
   ) {}
 
   addSheet(name: string, columns: ColumnSpec[]): SheetWriter {
     this.assertOpen();
     if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
     checkSheetName(name, this.sheetNames);
-    const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0 });
+    const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0, cellReferences: this.cellReferences });
     const entry = this.zip.openEntry(sheetPartName(this.sheetNames.length));
     this.sheetNames.push(name);
     this.current = new Sheet(name, xml, entry, this);

@@ -110,15 +110,25 @@ export function escapeAttribute(s: string): string {
   return s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 }
 
+/**
+ * `afterGaps` (the default) writes a cell's reference (`r="C12"`) only where it does not follow the
+ * cell before it: ECMA-376 makes `r` optional and places a cell without one just after the
+ * previous cell, which Excel, LibreOffice and openpyxl do. A reference on every cell is a fifth
+ * of a case row's XML. `all` is for readers that insist on them (xlsx-populate).
+ */
+export type CellReferences = 'afterGaps' | 'all';
+
 export interface SheetXmlOptions {
   /** Marks the sheet as the selected tab (the first sheet of a workbook). */
   selected?: boolean;
+  cellReferences?: CellReferences;
 }
 
 export class SheetXml {
   readonly columnCount: number;
   private readonly cellStart: string[];
   private readonly numberTail: string[];
+  private readonly allReferences: boolean;
 
   constructor(
     private readonly columns: ColumnSpec[],
@@ -128,7 +138,8 @@ export class SheetXml {
     if (columns.length > MAX_COLUMNS) throw new RangeError(`a sheet holds at most ${MAX_COLUMNS} columns`);
     this.columnCount = columns.length;
     this.cellStart = columns.map((_, i) => '<c r="' + columnLetters(i));
-    this.numberTail = columns.map((c) => (c.kind === 'date' ? '" s="' + STYLE_DATE_TIME + '"><v>' : '"><v>'));
+    this.numberTail = columns.map((c) => (c.kind === 'date' ? ' s="' + STYLE_DATE_TIME + '"><v>' : '><v>'));
+    this.allReferences = opts.cellReferences === 'all';
   }
 
   /** Everything before the first data row: sheet view with the frozen header, widths, header row. */
@@ -171,17 +182,22 @@ export class SheetXml {
     if (values.length > this.columnCount) throw new RangeError(`row ${rowNumber} has ${values.length} values for ${this.columnCount} columns`);
     const r = String(rowNumber);
     let xml = '<row r="' + r + '">';
+    // The column a cell without a reference lands in: right after the last one written.
+    let implied = this.allReferences ? -1 : 0;
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (typeof v === 'number') {
         if (v - v !== 0) continue; // NaN and ±Infinity have no SpreadsheetML form
-        xml += this.cellStart[i] + r + this.numberTail[i] + v + '</v></c>';
+        xml += (i === implied ? '<c' : this.cellStart[i] + r + '"') + this.numberTail[i] + v + '</v></c>';
       } else if (typeof v === 'string') {
         if (v === '') continue;
-        xml += this.cellStart[i] + r + '" t="inlineStr"><is>' + inlineText(v) + '</is></c>';
+        xml += (i === implied ? '<c' : this.cellStart[i] + r + '"') + ' t="inlineStr"><is>' + inlineText(v) + '</is></c>';
       } else if (v !== null && v !== undefined) {
         throw new TypeError(`row ${rowNumber}, column ${i + 1}: unsupported cell value of type ${typeof v}`);
+      } else {
+        continue;
       }
+      if (!this.allReferences) implied = i + 1;
     }
     return xml + '</row>';
   }

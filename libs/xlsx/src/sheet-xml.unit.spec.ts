@@ -65,14 +65,22 @@ describe('SheetXml', () => {
 
   it('writes numbers, date-time styled serials and inline strings, never formulas, and leaves out empty cells', () => {
     expect(sheet.row([45834.5, 3, '=1+1'], 2)).toBe(
-      '<row r="2"><c r="A2" s="1"><v>45834.5</v></c><c r="B2"><v>3</v></c><c r="C2" t="inlineStr"><is><t>=1+1</t></is></c></row>',
+      '<row r="2"><c s="1"><v>45834.5</v></c><c><v>3</v></c><c t="inlineStr"><is><t>=1+1</t></is></c></row>',
     );
     expect(sheet.row([null, undefined, ''], 3)).toBe('<row r="3"></row>');
     expect(sheet.row([NaN, Infinity, '-1'], 4)).toBe('<row r="4"><c r="C4" t="inlineStr"><is><t>-1</t></is></c></row>');
     expect(sheet.row([undefined, 1e21], 5)).toBe('<row r="5"><c r="B5"><v>1e+21</v></c></row>');
     expect(sheet.row([], 6)).toBe('<row r="6"></row>');
-    expect(sheet.row(['text in a date column'], 7)).toContain('<c r="A7" t="inlineStr">');
+    expect(sheet.row(['text in a date column'], 7)).toContain('<c t="inlineStr">');
     expect(sheet.row([1, 2, 3], 8)).not.toContain('<f>');
+  });
+
+  it('names a cell only where it does not follow the cell before it, unless told to name every cell', () => {
+    // A cell without a reference lands right after the previous one (ECMA-376 18.3.1.4).
+    expect(sheet.row([1, null, 3], 9)).toBe('<row r="9"><c s="1"><v>1</v></c><c r="C9"><v>3</v></c></row>');
+    expect(sheet.row([null, 2, 'x'], 10)).toBe('<row r="10"><c r="B10"><v>2</v></c><c t="inlineStr"><is><t>x</t></is></c></row>');
+    const named = new SheetXml([{ header: 'a', kind: 'number' }, { header: 'b', kind: 'number' }], { cellReferences: 'all' });
+    expect(named.row([1, 2], 2)).toBe('<row r="2"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c></row>');
   });
 
   it('refuses rows wider than the header and values of other types', () => {
