@@ -1,2 +1,3 @@
 export * from './app-error';
 export * from './config';
+export * from './typescript-worker';

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startTypeScriptWorker } from '@casestats/config';
 import type { CaseSlice } from '@casestats/read-model/case-snapshot';
 import type { CaseSheetJob, FromCaseSheetWorker, ToCaseSheetWorker } from './case-sheet.protocol';
 
@@ -16,7 +16,6 @@ export type CaseRowsJob = Omit<CaseSheetJob, 'credits' | 'slices'> & { slices: C
 /** Chunks (1 MiB each) a worker may render ahead of the writer. */
 const CREDITS = 4;
 const WORKER_FILE = join(__dirname, 'case-sheet.worker.ts');
-const TSCONFIG = resolve(__dirname, '../../../tsconfig.base.json');
 
 /**
  * The Case data sheet's rows in order, rendered by worker threads (case-sheet.worker.ts) that join
@@ -73,7 +72,9 @@ class SheetWorker {
   private wake: (() => void) | null = null;
 
   constructor(job: CaseSheetJob) {
-    this.worker = startTypeScriptWorker(WORKER_FILE, job);
+    // Rendering allocates a string per cell and row: a larger young generation means fewer scavenges
+    // (measured: about 8% less CPU at 48 MB than V8's default).
+    this.worker = startTypeScriptWorker(WORKER_FILE, job, { maxYoungGenerationSizeMb: 48 });
     this.worker.on('message', (m: FromCaseSheetWorker) => {
       this.inbox.push(m);
       this.notify();
@@ -110,20 +111,4 @@ class SheetWorker {
     this.wake?.();
     this.wake = null;
   }
-}
-
-/**
- * Every entry point here runs TypeScript through tsx, registered in-process; a worker thread starts
- * without it, so its bootstrap registers tsx (with the repository's path aliases) before loading.
- */
-function startTypeScriptWorker(file: string, workerData: unknown): Worker {
-  const tsx = createRequire(__filename).resolve('tsx/cjs');
-  const bootstrap = [
-    `process.env.TSX_TSCONFIG_PATH ||= ${JSON.stringify(TSCONFIG)};`,
-    `require(${JSON.stringify(tsx)});`,
-    `require(${JSON.stringify(file)});`,
-  ].join('\n');
-  // Rendering allocates a string per cell and row: a larger young generation means fewer scavenges
-  // (measured: about 8% less CPU at 48 MB than V8's default).
-  return new Worker(bootstrap, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
 }

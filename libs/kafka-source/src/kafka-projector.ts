@@ -1,7 +1,7 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, applyBatch, readCheckpoints } from '@casestats/read-model';
-import { splitMessages } from './message-split';
+import { activeSchema, readCheckpoints } from '@casestats/read-model';
+import { BatchApplier, DeadLetterOut } from './batch-applier';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
 
@@ -34,6 +34,7 @@ export class KafkaProjector {
   private assignment: number[] = [];
   private schema: string | null = null;
   private readonly lanes: PartitionLanes;
+  private readonly applier: BatchApplier;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
@@ -48,6 +49,7 @@ export class KafkaProjector {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.applier = new BatchApplier({ databaseUrl: databaseUrlOf(o.db), poolSize: 3 });
     this.lanes = new PartitionLanes({
       resume: (partition, offset) => this.seek(partition, offset),
       onError: (partition, error, retryInMs) =>
@@ -92,6 +94,7 @@ export class KafkaProjector {
     clearInterval(this.schemaTimer);
     // The batches being applied finish (SIGTERM loses nothing); the queued ones come again from the checkpoint.
     await this.lanes.stop();
+    await this.applier.close();
     await this.consumer.disconnect();
     await this.producer.disconnect();
   }
@@ -163,30 +166,9 @@ export class KafkaProjector {
 
   private async apply(schema: string, topic: string, partition: number, messages: KafkaMessage[]): Promise<{ resumeAt: number } | void> {
     const started = process.hrtime.bigint();
-    const { events, offsets, deadLetters } = splitMessages(topic, partition, messages);
-    if (deadLetters.length) {
-      await this.producer.send({
-        topic: this.o.dlqTopic,
-        acks: -1,
-        messages: deadLetters.map((d) => ({
-          key: d.key,
-          value: d.raw,
-          headers: {
-            'x-dlq-reason': d.reason,
-            'x-dlq-code': d.code,
-            'x-source-topic': topic,
-            'x-source-partition': String(partition),
-            'x-source-offset': d.position,
-          },
-        })),
-      });
-    }
     const nextOffset = Number(messages[messages.length - 1].offset) + 1;
-    const stats = await applyBatch(this.o.db, schema, {
-      events,
-      deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
-      checkpoint: { consumer: this.o.groupId, topic, partition, offsets, firstOffset: Number(messages[0].offset), nextOffset },
-    });
+    const checkpoint = { consumer: this.o.groupId, topic, partition, firstOffset: Number(messages[0].offset), nextOffset };
+    const stats = await this.applier.apply(schema, checkpoint, messages, (letters) => this.sendDeadLetters(topic, partition, letters));
     if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
     this.metrics.applied += stats.applied;
     this.metrics.duplicates += stats.duplicates;
@@ -194,6 +176,25 @@ export class KafkaProjector {
     this.metrics.observeBatch(Number(process.hrtime.bigint() - started) / 1e9);
     // Kafka's committed offset is only a hint for other tools, and never ahead of what is stored.
     void this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch(() => undefined);
+  }
+
+  /** Invalid events reach the dead-letter topic before the transaction that moves past them. */
+  private async sendDeadLetters(topic: string, partition: number, letters: DeadLetterOut[]): Promise<void> {
+    await this.producer.send({
+      topic: this.o.dlqTopic,
+      acks: -1,
+      messages: letters.map(({ message, code, reason }) => ({
+        key: message.key ?? null,
+        value: message.value ?? Buffer.alloc(0),
+        headers: {
+          'x-dlq-reason': reason,
+          'x-dlq-code': code,
+          'x-source-topic': topic,
+          'x-source-partition': String(partition),
+          'x-source-offset': message.offset,
+        },
+      })),
+    });
   }
 
   /** Messages behind the end of the topic: high watermarks minus the stored next offsets. */
@@ -211,4 +212,11 @@ export class KafkaProjector {
       await admin.disconnect();
     }
   }
+}
+
+/** The worker thread opens its own connections to the database this DataSource uses. */
+export function databaseUrlOf(db: DataSource): string {
+  const url = (db.options as { url?: string }).url;
+  if (!url) throw new Error('the projector needs a DataSource created from a database URL (createDataSource)');
+  return url;
 }

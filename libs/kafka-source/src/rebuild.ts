@@ -1,8 +1,8 @@
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, applyBatch, projectionDdl, projectionSchemaName } from '@casestats/read-model';
-import { splitMessages } from './message-split';
-import { Log } from './kafka-projector';
+import { activeSchema, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { BatchApplier } from './batch-applier';
+import { Log, databaseUrlOf } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
 
 export interface RebuildOptions {
@@ -42,6 +42,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
     const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
     await consumer.connect();
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+    const applier = new BatchApplier({ databaseUrl: databaseUrlOf(o.db), poolSize: 3 });
     const lanes = new PartitionLanes({
       resume: (partition, offset) => consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
       onError: (partition, error, retryInMs) => o.log('warn', 'rebuild batch failed; resuming the partition', { partition, error: error.message, retryInMs }),
@@ -66,12 +67,9 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
             lanes.push(partition, {
               firstOffset: Number(messages[0].offset),
               run: async () => {
-                const { events, offsets, deadLetters } = splitMessages(topic, partition, messages);
-                const stats = await applyBatch(o.db, schema, {
-                  events,
-                  deadLetters: deadLetters.map(({ key: _key, ...letter }) => letter),
-                  checkpoint: { consumer: o.groupId, topic, partition, offsets, firstOffset: Number(messages[0].offset), nextOffset: last + 1 },
-                });
+                // A replay stores its dead letters (they reached the topic the first time), nothing more.
+                const checkpoint = { consumer: o.groupId, topic, partition, firstOffset: Number(messages[0].offset), nextOffset: last + 1 };
+                const stats = await applier.apply(schema, checkpoint, messages, async () => undefined);
                 if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
                 applied += stats.applied;
                 next.set(partition, last + 1);
@@ -86,6 +84,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
         .catch(reject);
     });
     await lanes.stop();
+    await applier.close();
     await consumer.disconnect();
   }
   const switched = await o.db.query(

@@ -1,0 +1,24 @@
+import type { BatchStats, CheckpointKey } from '@casestats/read-model';
+import type { PackedBatch } from './message-split';
+
+export interface ApplyWorkerData {
+  databaseUrl: string;
+  /** Connections: one per partition applied side by side. */
+  poolSize: number;
+}
+
+export interface ApplyRequest {
+  kind: 'apply';
+  id: number;
+  schema: string;
+  checkpoint: CheckpointKey & { firstOffset: number; nextOffset: number };
+  batch: PackedBatch;
+}
+
+export type ToApplyWorker = ApplyRequest | { kind: 'dead-letters-sent'; id: number; error?: string };
+
+export type FromApplyWorker =
+  /** Before applying: these must reach the dead-letter topic first (then `dead-letters-sent`). */
+  | { kind: 'dead-letters'; id: number; letters: { index: number; code: string; reason: string }[] }
+  | { kind: 'applied'; id: number; stats: BatchStats }
+  | { kind: 'failed'; id: number; message: string };

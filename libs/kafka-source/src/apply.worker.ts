@@ -1,0 +1,47 @@
+/**
+ * Worker thread: parses and applies partition batches (splitPacked → applyBatch) on connections of
+ * its own, so that the consumer's thread only fetches and decodes. Each batch is still one
+ * transaction with its checkpoint; this thread holds nothing between batches.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { applyBatch, createDataSource } from '@casestats/read-model';
+import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
+import { splitPacked } from './message-split';
+
+const { databaseUrl, poolSize } = workerData as ApplyWorkerData;
+const db = createDataSource(databaseUrl, { poolSize });
+const ready = db.initialize();
+const sent = new Map<number, (error?: string) => void>();
+
+async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): Promise<FromApplyWorker> {
+  const { topic, partition } = req.checkpoint;
+  const { events, offsets, deadLetters } = splitPacked(topic, partition, req.batch);
+  if (deadLetters.length) {
+    const done = new Promise<string | undefined>((resolve) => sent.set(req.id, resolve));
+    port.postMessage({ kind: 'dead-letters', id: req.id, letters: deadLetters.map(({ index, code, reason }) => ({ index, code, reason })) } satisfies FromApplyWorker);
+    const error = await done;
+    if (error) throw new Error(error);
+  }
+  await ready;
+  const stats = await applyBatch(db, req.schema, {
+    events,
+    deadLetters: deadLetters.map(({ index: _index, ...letter }) => letter),
+    checkpoint: { ...req.checkpoint, offsets },
+  });
+  return { kind: 'applied', id: req.id, stats };
+}
+
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (m: ToApplyWorker) => {
+    if (m.kind === 'dead-letters-sent') {
+      sent.get(m.id)?.(m.error);
+      sent.delete(m.id);
+      return;
+    }
+    apply(port, m).then(
+      (reply) => port.postMessage(reply),
+      (err: Error) => port.postMessage({ kind: 'failed', id: m.id, message: err.message } satisfies FromApplyWorker),
+    );
+  });
+}

@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { KafkaMessage } from 'kafkajs';
+import { startTypeScriptWorker } from '@casestats/config';
+import type { BatchStats, CheckpointKey } from '@casestats/read-model';
+import type { ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
+import { packMessages } from './message-split';
+
+export interface DeadLetterOut {
+  message: KafkaMessage;
+  code: string;
+  reason: string;
+}
+
+interface Pending {
+  messages: KafkaMessage[];
+  sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>;
+  resolve: (stats: BatchStats) => void;
+  reject: (err: Error) => void;
+}
+
+const WORKER_FILE = join(__dirname, 'apply.worker.ts');
+
+/**
+ * Applies partition batches on a worker thread (apply.worker.ts): parsing, the projection and the
+ * SQL run there, beside this thread's fetching and decoding, so a projector uses two cores. The
+ * worker starts on the first batch and again after it dies; a batch it had in hand fails, and its
+ * lane resumes from the stored checkpoint as after any failure.
+ */
+export class BatchApplier {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+
+  constructor(private readonly data: ApplyWorkerData) {}
+
+  apply(
+    schema: string,
+    checkpoint: CheckpointKey & { firstOffset: number; nextOffset: number },
+    messages: KafkaMessage[],
+    sendDeadLetters: Pending['sendDeadLetters'],
+  ): Promise<BatchStats> {
+    const worker = this.worker ?? this.start();
+    const id = this.nextId++;
+    const batch = packMessages(messages);
+    return new Promise<BatchStats>((resolve, reject) => {
+      this.pending.set(id, { messages, sendDeadLetters, resolve, reject });
+      worker.postMessage({ kind: 'apply', id, schema, checkpoint, batch } satisfies ToApplyWorker, [batch.values]);
+    });
+  }
+
+  /** Stops the worker; batches still in hand fail. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) await worker.terminate();
+    this.failAll(new Error('the batch applier was closed'));
+  }
+
+  private start(): Worker {
+    const worker = startTypeScriptWorker(WORKER_FILE, this.data, { maxYoungGenerationSizeMb: 32 });
+    worker.on('message', (m: FromApplyWorker) => this.onMessage(worker, m));
+    worker.on('error', (err) => this.died(worker, err));
+    worker.on('exit', (code) => this.died(worker, new Error(`the batch applier's worker exited (code ${code})`)));
+    // It must not keep a stopping process alive on its own.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(worker: Worker, m: FromApplyWorker): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    if (m.kind === 'dead-letters') {
+      const letters = m.letters.map(({ index, code, reason }) => ({ message: p.messages[index], code, reason }));
+      p.sendDeadLetters(letters).then(
+        () => worker.postMessage({ kind: 'dead-letters-sent', id: m.id } satisfies ToApplyWorker),
+        (err: Error) => worker.postMessage({ kind: 'dead-letters-sent', id: m.id, error: err.message } satisfies ToApplyWorker),
+      );
+      return;
+    }
+    this.pending.delete(m.id);
+    if (m.kind === 'applied') p.resolve(m.stats);
+    else p.reject(new Error(m.message));
+  }
+
+  private died(worker: Worker, err: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = null;
+    this.failAll(err);
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
