@@ -58,7 +58,7 @@ export class BatchApplier {
   }
 
   private start(): Worker {
-    const worker = startTypeScriptWorker(WORKER_FILE, this.data, { maxYoungGenerationSizeMb: 32 });
+    const worker = startTypeScriptWorker(WORKER_FILE, this.data, { maxYoungGenerationSizeMb: 96 });
     worker.on('message', (m: FromApplyWorker) => this.onMessage(worker, m));
     worker.on('error', (err) => this.died(worker, err));
     worker.on('exit', (code) => this.died(worker, new Error(`the batch applier's worker exited (code ${code})`)));

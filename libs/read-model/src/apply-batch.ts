@@ -71,14 +71,27 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
 }
 
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
-  const chatKeys = new Map<string, { channelId: string; userChatId: string }>();
-  for (const e of events) if (e.type !== 'user.updated') chatKeys.set(`${e.channelId}\u0000${e.userChatId}`, e);
-  const chats = await loadChatStates(sql, schema, [...chatKeys.values()]);
-  const legacy = await legacyApplied(sql, schema, events.map((e) => e.id));
-  const outcome = projectBatch(events, { chats: chats.states, applied: new Set([...chats.eventIds, ...legacy]) });
+  const chats = await loadChatStates(sql, schema, chatsOf(events));
+  const applied = new Set(chats.eventIds);
+  for (const id of await legacyApplied(sql, schema, events)) applied.add(id);
+  const outcome = projectBatch(events, { chats: chats.states, applied });
   await saveChatStates(sql, schema, outcome.chats, outcome.chatEventIds);
   await upsertCaseRecords(sql, schema, outcome.cases);
   return outcome;
+}
+
+/** The chats these events belong to, each once. */
+function chatsOf(events: CaseStatsEvent[]): { channelId: string; userChatId: string }[] {
+  const byChannel = new Map<string, Set<string>>();
+  for (const e of events) {
+    if (e.type === 'user.updated') continue;
+    let chats = byChannel.get(e.channelId);
+    if (!chats) byChannel.set(e.channelId, (chats = new Set()));
+    chats.add(e.userChatId);
+  }
+  const keys: { channelId: string; userChatId: string }[] = [];
+  for (const [channelId, chats] of byChannel) for (const userChatId of chats) keys.push({ channelId, userChatId });
+  return keys;
 }
 
 /** The users' part, at the end of the transaction; returns how many of its `user.updated` turned out to be duplicates. */

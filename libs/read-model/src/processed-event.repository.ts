@@ -22,9 +22,10 @@ async function legacyIdsIn(sql: Sql, schema: string): Promise<boolean> {
   return known;
 }
 
-/** The ids among these that a schema projected before the migration had already applied. */
-export async function legacyApplied(sql: Sql, schema: string, ids: string[]): Promise<string[]> {
-  if (!ids.length || !(await legacyIdsIn(sql, schema))) return [];
+/** The ids among these events' that a schema projected before the migration had already applied. */
+export async function legacyApplied(sql: Sql, schema: string, events: readonly { id: string }[]): Promise<string[]> {
+  if (!events.length || !(await legacyIdsIn(sql, schema))) return [];
+  const ids = events.map((e) => e.id);
   const rows = await sql<{ event_id: string }>(
     `SELECT event_id FROM ${assertSchemaName(schema)}.processed_events WHERE event_id = ANY($1::text[])`,
     [ids],
