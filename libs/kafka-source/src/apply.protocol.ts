@@ -18,6 +18,9 @@ export interface ApplyRequest {
 export type ToApplyWorker = ApplyRequest | { kind: 'dead-letters-sent'; id: number; error?: string };
 
 export type FromApplyWorker =
+  /** Its connections are open: batches can come. */
+  | { kind: 'ready' }
+  | { kind: 'not-ready'; message: string }
   /** Before applying: these must reach the dead-letter topic first (then `dead-letters-sent`). */
   | { kind: 'dead-letters'; id: number; letters: { index: number; code: string; reason: string }[] }
   | { kind: 'applied'; id: number; stats: BatchStats }

@@ -33,6 +33,10 @@ async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): P
 
 if (parentPort) {
   const port = parentPort;
+  ready.then(
+    () => port.postMessage({ kind: 'ready' } satisfies FromApplyWorker),
+    (err: Error) => port.postMessage({ kind: 'not-ready', message: err.message } satisfies FromApplyWorker),
+  );
   port.on('message', (m: ToApplyWorker) => {
     if (m.kind === 'dead-letters-sent') {
       sent.get(m.id)?.(m.error);

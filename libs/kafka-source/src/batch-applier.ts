@@ -29,6 +29,7 @@ const WORKER_FILE = join(__dirname, 'apply.worker.ts');
  */
 export class BatchApplier {
   private worker: Worker | null = null;
+  private started: Promise<void> | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
@@ -49,6 +50,15 @@ export class BatchApplier {
     });
   }
 
+  /**
+   * Starts the worker now and waits until its connections are open, so the first batch does not
+   * wait for its start (about two seconds: modules, TypeORM, the pool).
+   */
+  async ready(): Promise<void> {
+    if (!this.worker) this.start();
+    await this.started;
+  }
+
   /** Stops the worker; batches still in hand fail. */
   async close(): Promise<void> {
     const worker = this.worker;
@@ -59,7 +69,16 @@ export class BatchApplier {
 
   private start(): Worker {
     const worker = startTypeScriptWorker(WORKER_FILE, this.data, { maxYoungGenerationSizeMb: 96 });
-    worker.on('message', (m: FromApplyWorker) => this.onMessage(worker, m));
+    this.started = new Promise<void>((resolve, reject) => {
+      worker.on('message', (m: FromApplyWorker) => {
+        if (m.kind === 'ready') resolve();
+        else if (m.kind === 'not-ready') reject(new Error(`the batch applier could not open its connections: ${m.message}`));
+        else this.onMessage(worker, m);
+      });
+      worker.once('exit', () => reject(new Error('the batch applier\'s worker exited before it was ready')));
+    });
+    // A failed start is reported by ready(), or fails the first batch; it must not go unhandled meanwhile.
+    this.started.catch(() => undefined);
     worker.on('error', (err) => this.died(worker, err));
     worker.on('exit', (code) => this.died(worker, new Error(`the batch applier's worker exited (code ${code})`)));
     // It must not keep a stopping process alive on its own.
@@ -68,7 +87,7 @@ export class BatchApplier {
     return worker;
   }
 
-  private onMessage(worker: Worker, m: FromApplyWorker): void {
+  private onMessage(worker: Worker, m: Exclude<FromApplyWorker, { kind: 'ready' | 'not-ready' }>): void {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.kind === 'dead-letters') {

@@ -68,7 +68,7 @@ export class KafkaProjector {
 
   async start(): Promise<void> {
     await this.ensureTopics();
-    await this.producer.connect();
+    await Promise.all([this.producer.connect(), this.applier.ready()]);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => void this.seekToStored(e.payload.memberAssignment));
@@ -174,8 +174,8 @@ export class KafkaProjector {
     this.metrics.duplicates += stats.duplicates;
     this.metrics.deadLetters += stats.deadLettered;
     this.metrics.observeBatch(Number(process.hrtime.bigint() - started) / 1e9);
-    // Kafka's committed offset is only a hint for other tools, and never ahead of what is stored.
-    void this.consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]).catch(() => undefined);
+    // Nothing is committed to Kafka: the stored checkpoints are the positions. (A commit per batch
+    // also queued behind the fetches on the coordinator's connection: p99 freshness 26 ms -> 3 s.)
   }
 
   /** Invalid events reach the dead-letter topic before the transaction that moves past them. */

@@ -40,9 +40,9 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   let applied = 0;
   if (!done()) {
     const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     const applier = new BatchApplier({ databaseUrl: databaseUrlOf(o.db), poolSize: 3 });
+    await Promise.all([consumer.connect(), applier.ready()]);
+    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     const lanes = new PartitionLanes({
       resume: (partition, offset) => consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
       onError: (partition, error, retryInMs) => o.log('warn', 'rebuild batch failed; resuming the partition', { partition, error: error.message, retryInMs }),
