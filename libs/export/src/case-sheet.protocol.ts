@@ -20,4 +20,4 @@ export type FromCaseSheetWorker =
   | { kind: 'done'; rows: number }
   | { kind: 'error'; message: string; name: string; code?: string };
 
-export type ToCaseSheetWorker = { kind: 'credit' };
+export type ToCaseSheetWorker = { kind: 'job'; job: CaseSheetJob } | { kind: 'credit' };

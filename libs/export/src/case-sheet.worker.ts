@@ -4,7 +4,7 @@
  * the main thread only merges, compresses, encrypts and writes. Chunks go to the main thread by
  * transfer (no copy), at most `credits` ahead of it.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { CaseSnapshot } from '@casestats/read-model/case-snapshot';
 import { SheetXml, type CellValue } from '@casestats/xlsx';
 import { caseSheet } from './case-columns';
@@ -71,7 +71,16 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
 
 if (parentPort) {
   const port = parentPort;
-  run(workerData as CaseSheetJob, port).then(
+  // Started ahead of its job (CaseSheetWorkers): the modules load while the export's first queries run.
+  const job = new Promise<CaseSheetJob>((resolve) => {
+    const take = (m: ToCaseSheetWorker) => {
+      if (m.kind !== 'job') return;
+      port.off('message', take);
+      resolve(m.job);
+    };
+    port.on('message', take);
+  });
+  job.then((j) => run(j, port)).then(
     (rows) => port.postMessage({ kind: 'done', rows } satisfies FromCaseSheetWorker),
     (err: Error & { code?: string }) => port.postMessage({ kind: 'error', message: err.message, name: err.name, code: err.code } satisfies FromCaseSheetWorker),
   );

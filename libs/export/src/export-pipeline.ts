@@ -7,7 +7,7 @@ import { createEncryptedWorkbook } from '@casestats/xlsx';
 import { ValidExportRequest, assertWithinRowCap } from './export-rules';
 import { caseSheet, userSheet } from './case-columns';
 import { Zone } from './zoned-time';
-import { renderCaseRows } from './case-sheet.producer';
+import { CaseSheetWorkers } from './case-sheet.producer';
 
 /**
  * zlib level for the sheets. Measured on 303k simulator case rows (509 MB of sheet XML): level 5
@@ -70,11 +70,18 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   const snapshot = await CaseSnapshot.open(db, schema, request.selection);
   const partial = join(dirname(opts.outPath), `.${basename(opts.outPath)}.${randomBytes(6).toString('hex')}.partial`);
   let book: Awaited<ReturnType<typeof createEncryptedWorkbook>> | undefined;
+  let opening: ReturnType<typeof createEncryptedWorkbook> | undefined;
+  let workers: CaseSheetWorkers | undefined;
   let userSide: CaseSnapshot | undefined;
   let userBatches: ReturnType<CaseSnapshot['users']> | undefined;
   try {
     const total = await snapshot.count();
     assertWithinRowCap(total, opts.maxRows);
+    // Accepted: what takes time to start starts now, beside the queries below. The render threads
+    // load their modules, and the workbook derives its keys from the password (100,000 rounds).
+    if (total > 0) workers = new CaseSheetWorkers(opts.renderWorkers);
+    opening = createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
+    opening.catch(() => undefined);
     const zone = new Zone(request.timezone);
     const url = databaseUrl(db);
     const snapshotId = await snapshot.share();
@@ -95,16 +102,14 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     const caseProfileKeys = await snapshot.caseProfileKeys();
     const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
 
-    book = await createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
+    book = await opening;
     let written = 0;
     const caseWriter = book.addSheet('Case data', cases.specs);
     await opts.onProgress?.(0, total);
     // The rows are read and rendered by worker threads in this same snapshot, while this thread
     // compresses, encrypts and writes: they overlap instead of taking turns.
-    const rendered = renderCaseRows(
-      { url, snapshotId, slices: await slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate },
-      opts.renderWorkers,
-    );
+    const job = { url, snapshotId, slices: await slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate };
+    const rendered = workers ? workers.render(job) : [];
     let sinceProgress = 0;
     for await (const chunk of rendered) {
       opts.signal?.throwIfAborted();
@@ -148,10 +153,13 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     await rename(partial, opts.outPath);
     return { path: opts.outPath, caseRows: written, userRows, bytes: done.bytes, sha256: done.sha256 };
   } catch (err) {
+    // A workbook still opening when the export failed is aborted once it is open.
+    book ??= await opening?.catch(() => undefined);
     await book?.abort(err as Error).catch(() => undefined);
     await rm(partial, { force: true });
     throw err;
   } finally {
+    await workers?.stop();
     // A user cursor left mid-way (the export failed first) is closed before its transaction ends.
     await userBatches?.return(undefined).catch(() => undefined);
     await userSide?.close();
