@@ -20,6 +20,12 @@ export async function ensureDataset(adminUrl: string, name: string, chats: numbe
     await probe.end();
     if (done.rows[0]?.chats === chats) {
       await admin.end();
+      // A dataset built by an older version gets this version's schema (new indexes, columns).
+      const db = createDataSource(url.toString());
+      await db.initialize();
+      await migrate(db);
+      await db.query('ANALYZE proj_1.case_records');
+      await db.destroy();
       log(`dataset ${name}: ${chats} chats, already projected`);
       return url.toString();
     }

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import Cursor from 'pg-cursor';
 import { Client, type ClientBase, type PoolClient } from 'pg';
-import { assertSchemaName } from './projection-schema';
+import { CUSTOM_PROFILE_SQL, assertSchemaName } from './projection-schema';
 import { EPOCH_MS_TYPES } from './epoch-ms-types';
 
 /** The export's selection: one channel, a half-open range of case creation, and the dashboard filters. */
@@ -241,7 +241,7 @@ export class CaseSnapshot {
     const { where, params } = selectionWhere(this.sel);
     const rows = await this.query<{ key: string }>(
       `SELECT DISTINCT k.key COLLATE "C" AS key FROM ${this.schema}.case_records r, jsonb_object_keys(r.profile) AS k(key)
-        WHERE ${where} AND r.profile <> '{}'::jsonb AND k.key NOT IN ('csat', 'csatComment') ORDER BY 1`,
+        WHERE ${where} AND ${CUSTOM_PROFILE_SQL('r')} <> '{}'::jsonb AND k.key NOT IN ('csat', 'csatComment') ORDER BY 1`,
       params,
     );
     return rows.map((r) => r.key);

@@ -7,6 +7,7 @@ import { projectionEntities } from './entities/projection.entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { ExportJobs1764000100000 } from './migrations/1764000100000-export-jobs';
 import { EventIdsInState1764000200000 } from './migrations/1764000200000-event-ids-in-state';
+import { CustomProfileIndex1764000300000 } from './migrations/1764000300000-custom-profile-index';
 import { ExportJobEntity } from './entities/export-job.entity';
 import { ExportAuditEntity } from './entities/export-audit.entity';
 
@@ -14,7 +15,7 @@ export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities']
 
 /** Other features (the export jobs) add their tables through these two lists. */
 export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ExportJobEntity, ExportAuditEntity, ...projectionEntities];
-export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000];
+export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000];
 
 export interface Database {
   dataSource: DataSource;

@@ -16,7 +16,24 @@ export function projectionSchemaName(version: number): string {
 
 /** A fresh projection schema, as the latest migration leaves one. */
 export function projectionDdl(schema: string): string[] {
-  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema)];
+  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema)];
+}
+
+/** The custom keys of a case profile: what is left without the standard csat and csatComment. */
+export const CUSTOM_PROFILE_SQL = (alias?: string) => `(${alias ? `${alias}.` : ''}profile - 'csat'::text - 'csatComment'::text)`;
+
+/**
+ * Migration 1764000300000: the cases whose profile holds a custom key, in export order, so that an
+ * export finds its profile columns without reading every case of the range (most profiles hold
+ * only csat). Its predicate reads only `profile`, which changes rarely, so the projector's other
+ * updates of a case stay HOT.
+ */
+export function customProfileKeysDdl(schema: string): string[] {
+  const s = assertSchemaName(schema);
+  return [
+    `CREATE INDEX IF NOT EXISTS case_records_custom_profile_idx ON ${s}.case_records (channel_id, case_created_at)
+       WHERE ${CUSTOM_PROFILE_SQL()} <> '{}'::jsonb`,
+  ];
 }
 
 /**

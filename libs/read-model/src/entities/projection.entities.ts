@@ -1,5 +1,5 @@
 import { EntitySchema } from 'typeorm';
-import { projectionSchemaName } from '../projection-schema';
+import { CUSTOM_PROFILE_SQL, projectionSchemaName } from '../projection-schema';
 
 /**
  * The projection tables, declared for TypeORM. The hot paths write them with set-based SQL
@@ -61,7 +61,10 @@ export const CaseRecordEntity = new EntitySchema<Record<string, unknown>>({
     priority: text,
     profile: { type: 'jsonb', default: () => "'{}'" },
   },
-  indices: [{ name: 'case_records_export_idx', columns: ['channel_id', 'case_created_at', 'user_chat_case_id'] }],
+  indices: [
+    { name: 'case_records_export_idx', columns: ['channel_id', 'case_created_at', 'user_chat_case_id'] },
+    { name: 'case_records_custom_profile_idx', columns: ['channel_id', 'case_created_at'], where: `${CUSTOM_PROFILE_SQL()} <> '{}'::jsonb` },
+  ],
   checks: [
     { name: 'case_records_case_state_check', expression: `case_state IN ('inProgress', 'completed')` },
     { name: 'case_records_direction_check', expression: `direction IN ('INBOUND', 'OUTBOUND')` },
