@@ -17,10 +17,12 @@ function ensureTestTools() {
     stdio: 'ignore',
   });
   const chromium = existsSync('/usr/bin/chromium') && existsSync('/usr/share/fonts/truetype/nanum');
-  if (python.status === 0 && chromium) return;
+  const office = existsSync('/usr/bin/soffice');
+  if (python.status === 0 && chromium && office) return;
   const isRoot = process.getuid?.() === 0;
   // fonts-nanum: the Korean labels of the page render in the browser test's screenshot.
-  const packages = ['python3-msoffcrypto-tool', 'python3-openpyxl', 'chromium', 'fonts-nanum'];
+  // libreoffice-calc-nogui: a real spreadsheet application opens an export (test/cli.int.spec.ts).
+  const packages = ['python3-msoffcrypto-tool', 'python3-openpyxl', 'chromium', 'fonts-nanum', 'libreoffice-calc-nogui'];
   if (!isRoot) {
     console.error(`missing test tools: install the Debian packages ${packages.join(' ')}`);
     process.exit(1);

@@ -13,14 +13,15 @@ import {
   readEncryptedXlsx,
   runCasestats,
   sheetObjects,
+  compareWithLibreOffice,
 } from '@casestats/testing';
 
 const PASSWORD = 'Secret42';
 const TIME_FIELDS = new Set<string>(CASE_TIME_FIELDS);
 
-/** Expected UTC instant → the wall time in Seoul (UTC+9, no DST), as the reader prints it. */
+/** Expected UTC instant → the wall time in Seoul (UTC+9, no DST) to the second it is in, as the reader prints it. */
 function seoul(isoUtc: string): string {
-  return new Date(Date.parse(isoUtc) + 9 * 3_600_000).toISOString().slice(0, 23);
+  return new Date(Math.floor((Date.parse(isoUtc) + 9 * 3_600_000) / 1000) * 1000).toISOString().slice(0, 23);
 }
 
 describe('casestats CLI: fixtures → PostgreSQL → encrypted XLSX', () => {
@@ -108,7 +109,14 @@ describe('casestats CLI: fixtures → PostgreSQL → encrypted XLSX', () => {
 
     const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
     expect(info).toMatchObject({ channel: 'ch-1', from: '2025-06-26', to: '2025-12-26', timezone: 'Asia/Seoul', reason: 'monthly review', caseRows: 7, userRows: 3 });
-  });
+
+    // A real spreadsheet application puts every cell where openpyxl did, so where it belongs
+    // (a cell carries its reference only after a gap), and shows the same text and times.
+    const office = await compareWithLibreOffice(out, PASSWORD);
+    expect(office.mismatches).toEqual([]);
+    expect(Object.keys(office.sheets)).toEqual(['Case data', 'User data', 'Export info']);
+    expect(office.sheets['Case data']).toBe(book.sheets['Case data'].flat().filter((c) => c !== null).length);
+  }, 240_000);
 
   it('never mixes channels: ch-2 exports only its own case and user', async () => {
     const out = join(dir, 'ch2.xlsx');

@@ -84,6 +84,9 @@ describe('zoned time', () => {
     const seoul = new Zone('Asia/Seoul');
     // 2025-07-01T01:00:00Z is 10:00 in Seoul; 2025-07-01 is serial 45839.
     expect(seoul.excelSerial(Date.parse('2025-07-01T01:00:00Z'))).toBeCloseTo(45839 + 10 / 24, 10);
+    // The second the instant is in, never the next one (Excel rounds what it shows to the second).
+    expect(seoul.excelSerial(Date.parse('2025-07-01T14:59:59.999Z'))).toBe(seoul.excelSerial(Date.parse('2025-07-01T14:59:59.000Z')));
+    expect(seoul.excelSerial(Date.parse('1969-12-31T14:59:59.999Z'))).toBe(seoul.excelSerial(Date.parse('1969-12-31T14:59:59.000Z')));
     expect(seoul.formatLocal(Date.parse('2025-07-01T15:30:00.250Z'))).toBe('2025-07-02 00:30:00');
     const la = new Zone('America/Los_Angeles');
     expect(la.offsetAt(Date.parse('2025-07-01T00:00:00Z'))).toBe(-7 * 3_600_000);

@@ -70,9 +70,14 @@ export class Zone {
     return instant;
   }
 
-  /** Excel serial day number of the local wall time of an instant. */
+  /**
+   * Excel serial day number of the local wall time of an instant, to the whole second. Excel and
+   * LibreOffice show `hh:mm:ss` rounded to the nearest second, so a cell keeping the milliseconds
+   * would show 23:59:59.600 as the next day's 00:00:00: the cell holds the second the instant is in.
+   */
   excelSerial(ms: number): number {
-    return (ms + this.offsetAt(ms)) / DAY + EXCEL_EPOCH_DAYS;
+    const local = ms + this.offsetAt(ms);
+    return (local - (((local % 1000) + 1000) % 1000)) / DAY + EXCEL_EPOCH_DAYS;
   }
 
   /** `yyyy-mm-dd hh:mm:ss` local wall time, for text such as the Export info sheet. */

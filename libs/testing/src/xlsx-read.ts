@@ -33,3 +33,17 @@ export async function countEncryptedXlsxRows(path: string, password: string): Pr
   const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, path, password, '--count'], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout) as Record<string, number>;
 }
+
+export interface OfficeComparison {
+  /** Non-empty cells per sheet, as openpyxl reads them. */
+  sheets: Record<string, number>;
+  /** Cells LibreOffice shows differently (or elsewhere) from openpyxl. */
+  mismatches: { sheet: string; row: number; col: number; libreoffice: string; openpyxl: string }[];
+}
+
+/** Opens a workbook in headless LibreOffice (Debian's libreoffice-calc-nogui) and compares every cell with openpyxl's reading. */
+export async function compareWithLibreOffice(path: string, password: string): Promise<OfficeComparison> {
+  const script = resolve(__dirname, 'xlsx-libreoffice.py');
+  const { stdout } = await promisify(execFile)(PYTHON, [script, path, password], { maxBuffer: 1 << 28, timeout: 240_000 });
+  return JSON.parse(stdout) as OfficeComparison;
+}
