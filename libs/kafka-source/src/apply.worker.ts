@@ -35,7 +35,11 @@ if (parentPort) {
   const port = parentPort;
   ready.then(
     () => port.postMessage({ kind: 'ready' } satisfies FromApplyWorker),
-    (err: Error) => port.postMessage({ kind: 'not-ready', message: err.message } satisfies FromApplyWorker),
+    (err: Error) => {
+      port.postMessage({ kind: 'not-ready', message: err.message } satisfies FromApplyWorker);
+      // Without its connections this thread is of no use: it ends, and the next batch starts another.
+      setTimeout(() => process.exit(1), 100);
+    },
   );
   port.on('message', (m: ToApplyWorker) => {
     if (m.kind === 'dead-letters-sent') {
