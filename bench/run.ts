@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { CUSTOM_PROFILE_SQL } from '@casestats/read-model';
 import { ensureDataset } from './dataset';
 
 const ROOT = resolve(__dirname, '..');
@@ -61,7 +62,7 @@ async function explain(url: string, from: string, to: string): Promise<string> {
   const keys = await c.query(
     `EXPLAIN ANALYZE SELECT DISTINCT k.key COLLATE "C" AS key FROM proj_1.case_records r, jsonb_object_keys(r.profile) AS k(key)
       WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2
-        AND (r.profile - 'csat'::text - 'csatComment'::text) <> '{}'::jsonb AND k.key NOT IN ('csat', 'csatComment') ORDER BY 1`,
+        AND ${CUSTOM_PROFILE_SQL('r')} <> '{}'::jsonb AND k.key NOT IN ('csat', 'csatComment') ORDER BY 1`,
     range,
   );
   await c.end();

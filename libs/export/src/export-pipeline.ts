@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { CaseSnapshot, activeSchema } from '@casestats/read-model';
+import { CaseSnapshot, activeSchema, dataSourceUrl } from '@casestats/read-model';
 import { createEncryptedWorkbook } from '@casestats/xlsx';
 import { ValidExportRequest, assertWithinRowCap } from './export-rules';
 import { caseSheet, userSheet } from './case-columns';
@@ -18,12 +18,6 @@ export const COMPRESSION_LEVEL = 5;
 const SLICE_MS = 6 * 3600_000;
 /** Progress is reported about this often (and at the end); each report may write to the database. */
 const PROGRESS_ROWS = 5000;
-
-function databaseUrl(db: DataSource): string {
-  const url = (db.options as { url?: string }).url;
-  if (!url) throw new Error('the export needs a DataSource made from a connection URL (createDataSource)');
-  return url;
-}
 
 export interface ExportRunOptions {
   db: DataSource;
@@ -83,7 +77,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     opening = createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
     opening.catch(() => undefined);
     const zone = new Zone(request.timezone);
-    const url = databaseUrl(db);
+    const url = dataSourceUrl(db, 'export');
     const snapshotId = await snapshot.share();
     // The User data sheet's queries run on a second connection in the same snapshot, so that
     // PostgreSQL works them out while the case rows stream instead of after them.

@@ -24,8 +24,8 @@ const WORKER_FILE = join(__dirname, 'apply.worker.ts');
 /**
  * Applies partition batches on a worker thread (apply.worker.ts): parsing, the projection and the
  * SQL run there, beside this thread's fetching and decoding, so a projector uses two cores. The
- * worker starts on the first batch and again after it dies; a batch it had in hand fails, and its
- * lane resumes from the stored checkpoint as after any failure.
+ * worker starts with ready() (or the first batch) and again with the next batch after it dies; a
+ * batch it had in hand fails, and its lane resumes from the stored checkpoint as after any failure.
  */
 export class BatchApplier {
   private worker: Worker | null = null;

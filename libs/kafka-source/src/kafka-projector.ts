@@ -1,6 +1,6 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, readCheckpoints } from '@casestats/read-model';
+import { activeSchema, dataSourceUrl, readCheckpoints } from '@casestats/read-model';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
@@ -49,7 +49,7 @@ export class KafkaProjector {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.applier = new BatchApplier({ databaseUrl: databaseUrlOf(o.db), poolSize: 3 });
+    this.applier = new BatchApplier({ databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
     this.lanes = new PartitionLanes({
       resume: (partition, offset) => this.seek(partition, offset),
       onError: (partition, error, retryInMs) =>
@@ -212,11 +212,4 @@ export class KafkaProjector {
       await admin.disconnect();
     }
   }
-}
-
-/** The worker thread opens its own connections to the database this DataSource uses. */
-export function databaseUrlOf(db: DataSource): string {
-  const url = (db.options as { url?: string }).url;
-  if (!url) throw new Error('the projector needs a DataSource created from a database URL (createDataSource)');
-  return url;
 }

@@ -1,8 +1,8 @@
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { activeSchema, dataSourceUrl, projectionDdl, projectionSchemaName } from '@casestats/read-model';
 import { BatchApplier } from './batch-applier';
-import { Log, databaseUrlOf } from './kafka-projector';
+import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
 
 export interface RebuildOptions {
@@ -40,7 +40,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   let applied = 0;
   if (!done()) {
     const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
-    const applier = new BatchApplier({ databaseUrl: databaseUrlOf(o.db), poolSize: 3 });
+    const applier = new BatchApplier({ databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
     await Promise.all([consumer.connect(), applier.ready()]);
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     const lanes = new PartitionLanes({

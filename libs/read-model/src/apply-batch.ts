@@ -72,9 +72,8 @@ export async function applyBatch(db: DataSource, schema: string, input: BatchInp
 
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
   const chats = await loadChatStates(sql, schema, chatsOf(events));
-  const applied = new Set(chats.eventIds);
-  for (const id of await legacyApplied(sql, schema, events)) applied.add(id);
-  const outcome = projectBatch(events, { chats: chats.states, applied });
+  for (const id of await legacyApplied(sql, schema, events)) chats.eventIds.add(id);
+  const outcome = projectBatch(events, { chats: chats.states, applied: chats.eventIds });
   await saveChatStates(sql, schema, outcome.chats, outcome.chatEventIds);
   await upsertCaseRecords(sql, schema, outcome.cases);
   return outcome;

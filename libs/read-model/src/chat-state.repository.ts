@@ -25,7 +25,7 @@ function fromStored(stored: StoredState): ChatState {
 export interface LoadedChats {
   states: Map<string, ChatState>;
   /** Every event id already applied to these chats. */
-  eventIds: string[];
+  eventIds: Set<string>;
 }
 
 /** Loads and locks the states of these chats, with the ids of the events applied to them; a chat never seen is simply absent. */
@@ -34,7 +34,7 @@ export async function loadChatStates(
   schema: string,
   keys: { channelId: string; userChatId: string }[],
 ): Promise<LoadedChats> {
-  const loaded: LoadedChats = { states: new Map(), eventIds: [] };
+  const loaded: LoadedChats = { states: new Map(), eventIds: new Set() };
   if (!keys.length) return loaded;
   const rows = await sql<{ state: StoredState; event_ids: string[] }>(
     `SELECT c.state, c.event_ids FROM ${assertSchemaName(schema)}.chat_states c
@@ -45,7 +45,7 @@ export async function loadChatStates(
   );
   for (const { state, event_ids } of rows) {
     loaded.states.set(chatKey(state.channelId, state.userChatId), fromStored(state));
-    for (const id of event_ids) loaded.eventIds.push(id);
+    for (const id of event_ids) loaded.eventIds.add(id);
   }
   return loaded;
 }

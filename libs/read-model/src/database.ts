@@ -30,6 +30,13 @@ export interface OpenDatabaseOptions {
   log?: (line: string) => void;
 }
 
+/** The URL a DataSource was made from, for a thread or connection that opens connections of its own. */
+export function dataSourceUrl(db: DataSource, who: string): string {
+  const url = (db.options as { url?: string }).url;
+  if (!url) throw new Error(`the ${who} needs a DataSource made from a connection URL (createDataSource)`);
+  return url;
+}
+
 export function createDataSource(url: string, options: OpenDatabaseOptions = {}): DataSource {
   return new DataSource({
     type: 'postgres',
