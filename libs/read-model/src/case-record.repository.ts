@@ -106,13 +106,17 @@ const updates = COLUMNS.filter(([n]) => n !== 'channel_id' && n !== 'user_chat_c
   .map(([n]) => `${n} = EXCLUDED.${n}`)
   .join(', ');
 
-/** Writes the latest version of each changed case. A completed record is never overwritten. */
+/**
+ * Writes the latest version of each changed case. A completed record is never overwritten.
+ * json_to_recordset, not jsonb_: the rows are read once, so building a jsonb of the whole batch
+ * first only costs (measured: the statement's time halved).
+ */
 export async function upsertCaseRecords(sql: Sql, schema: string, cases: ChangedCase[]): Promise<void> {
   if (!cases.length) return;
   const s = assertSchemaName(schema);
   await sql(
     `INSERT INTO ${s}.case_records AS t (${names})
-     SELECT ${selected} FROM jsonb_to_recordset($1::jsonb) AS x(${recordType})
+     SELECT ${selected} FROM json_to_recordset($1::json) AS x(${recordType})
      ON CONFLICT (channel_id, user_chat_case_id) DO UPDATE SET ${updates}
      WHERE t.case_state = 'inProgress'`,
     [JSON.stringify(cases.map(toRow))],

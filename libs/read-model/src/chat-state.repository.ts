@@ -76,8 +76,8 @@ export async function saveChatStates(sql: Sql, schema: string, chats: ChatState[
   await sql(
     `INSERT INTO ${assertSchemaName(schema)}.chat_states AS t (channel_id, user_chat_id, state, completion_due_at, event_ids)
      SELECT channel_id, user_chat_id, state, ${fromEpochMs('completion_due_at')}, event_ids
-       FROM jsonb_to_recordset($1::jsonb)
-         AS x(channel_id text, user_chat_id text, state jsonb, completion_due_at bigint, event_ids text[])
+       FROM json_to_recordset($1::json)
+         AS x(channel_id text, user_chat_id text, state json, completion_due_at bigint, event_ids text[])
      ON CONFLICT (channel_id, user_chat_id)
      DO UPDATE SET state = EXCLUDED.state, completion_due_at = EXCLUDED.completion_due_at, event_ids = t.event_ids || EXCLUDED.event_ids`,
     [JSON.stringify(rows)],

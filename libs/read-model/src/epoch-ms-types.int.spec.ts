@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@casestats/testing';
 import { EPOCH_MS_TYPES, parseUtcTimestamp } from './epoch-ms-types';
+import { fromEpochMs } from './sql';
 
 describe('parseUtcTimestamp', () => {
   it('reads every fraction length PostgreSQL prints', () => {
@@ -50,5 +51,18 @@ describe('EPOCH_MS_TYPES against the server', () => {
     });
     expect(rows.length).toBe(6);
     for (const r of rows) expect([r.iso, r.t]).toEqual([r.iso, Date.parse(r.iso)]);
+  });
+
+  it('stores an instant sent as epoch ms (fromEpochMs) exactly, to the microsecond', async () => {
+    // Every millisecond of one second in 2025 and of one in 2100, and a spread across 1970–2100.
+    const ms: number[] = [];
+    for (let i = 0; i < 1000; i++) ms.push(Date.UTC(2025, 6, 1, 12, 0, 0, i), Date.UTC(2100, 11, 31, 23, 59, 59, i));
+    for (let i = 0; i < 5000; i++) ms.push(Math.floor((i * 4_102_444_800_000) / 5000) + (i % 1000));
+    const { rows } = await client.query(
+      `SELECT x.ms::text AS ms, (extract(epoch FROM ${fromEpochMs('x.ms')}) * 1000)::text AS back FROM unnest($1::bigint[]) AS x(ms)`,
+      [ms],
+    );
+    expect(rows.length).toBe(ms.length);
+    expect(rows.filter((r) => r.back !== `${r.ms}.000000` && r.back !== r.ms)).toEqual([]);
   });
 });

@@ -28,7 +28,11 @@ export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
 
-/** SQL for an instant sent as epoch milliseconds (exact: the microseconds are rounded from a double accurate to far less). */
+/**
+ * SQL for an instant sent as epoch milliseconds. Exact: float division is correctly rounded, and
+ * to_timestamp rounds to the microsecond a double that is accurate to far less. (Dividing by the
+ * numeric 1000.0 gave the same double through numeric arithmetic, a third of the statement's time.)
+ */
 export function fromEpochMs(column: string): string {
-  return `to_timestamp(${column} / 1000.0)`;
+  return `to_timestamp(${column}::float8 / 1000)`;
 }

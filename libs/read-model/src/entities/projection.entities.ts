@@ -78,7 +78,7 @@ export const ChatStateEntity = new EntitySchema<Record<string, unknown>>({
   columns: {
     channel_id: { type: 'text', primary: true },
     user_chat_id: { type: 'text', primary: true },
-    state: { type: 'jsonb' },
+    state: { type: 'json' },
     completion_due_at: time,
     event_ids: { type: 'text', array: true, default: () => "'{}'" },
   },
