@@ -135,11 +135,22 @@ export function projectUsers(
   return { users: [...users.values()], userEventIds, duplicates };
 }
 
-/** The users these events touch, for loading before projectUsers. */
-export function usersTouched(userEvents: readonly (UserUpdated | UserChatCreated)[]): { channelId: string; userId: string }[] {
-  const keys = new Map<string, { channelId: string; userId: string }>();
-  for (const e of userEvents) keys.set(userKey(e.channelId, e.data.user.id), { channelId: e.channelId, userId: e.data.user.id });
-  return [...keys.values()];
+/**
+ * What a store that merges users' chat columns itself (they keep the newest chat, in any order)
+ * needs of a batch's user events: each user touched, with the chat columns of its newest chat in
+ * this batch (null without one), and the keys of the users with a `user.updated`, which
+ * projectUsers then folds onto their stored state.
+ */
+export function usersOfBatch(userEvents: readonly (UserUpdated | UserChatCreated)[]): { chats: UserState[]; updated: Set<string> } {
+  const chats = new Map<string, UserState>();
+  const updated = new Set<string>();
+  for (const e of userEvents) {
+    const key = userKey(e.channelId, e.data.user.id);
+    const user = chats.get(key) ?? initialUserState(e.channelId, e.data.user.id);
+    if (e.type === 'user.updated') updated.add(key);
+    chats.set(key, e.type === 'userChat.created' ? evolveUser(user, e) : user);
+  }
+  return { chats: [...chats.values()], updated };
 }
 
 /** Completes, at the end of their window, the cases of these chats whose window has passed at `now`. */

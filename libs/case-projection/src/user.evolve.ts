@@ -37,7 +37,7 @@ export function evolveUser(user: UserState, event: UserUpdated | UserChatCreated
       const newer =
         user.chatCreatedAt === null ||
         event.occurredAt > user.chatCreatedAt ||
-        (event.occurredAt === user.chatCreatedAt && event.userChatId > (user.chatId ?? ''));
+        (event.occurredAt === user.chatCreatedAt && afterInCodePoints(event.userChatId, user.chatId ?? ''));
       return newer
         ? { ...user, chatName: event.data.user.name, chatCreatedAt: event.occurredAt, chatId: event.userChatId }
         : user;
@@ -47,4 +47,22 @@ export function evolveUser(user: UserState, event: UserUpdated | UserChatCreated
       throw new Error(`unhandled user event ${JSON.stringify(_exhaustive)}`);
     }
   }
+}
+
+/**
+ * a sorts after b by code points: the order of PostgreSQL's COLLATE "C" over UTF-8, in which the
+ * store merges users' chats. JavaScript's `>` compares UTF-16 units, which differs only where a
+ * character beyond U+FFFF (a surrogate pair) meets one from U+E000 to U+FFFF.
+ */
+export function afterInCodePoints(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xPair = x >= 0xd800 && x <= 0xdfff;
+    const yPair = y >= 0xd800 && y <= 0xdfff;
+    return xPair === yPair ? x > y : xPair;
+  }
+  return a.length > b.length;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CaseStatsEvent } from '@casestats/events';
-import { BatchState, UserState, chatKey, evolveUser, initialUserState, projectBatch, toCaseRecord, userKey, userName } from './index';
+import { BatchState, UserState, afterInCodePoints, chatKey, evolveUser, initialUserState, projectBatch, toCaseRecord, userKey, userName } from './index';
 import { at, chat, given, userUpdated } from './test-events';
 
 // export.md "User data" (name and profile), and projectBatch's duplicate handling.
@@ -48,6 +48,19 @@ describe('the user name', () => {
     const b = chat('uc-b').created('01:00', { user: { id: 'u-1', name: 'B' } });
     expect(userName(usersAfter([a, b]).get('u-1'))).toBe('B');
     expect(userName(usersAfter([b, a]).get('u-1'))).toBe('B');
+  });
+
+  it('compares tied chat ids by code point, as the store does: a character beyond U+FFFF is larger than U+FF21', () => {
+    const astral = chat('uc-\u{1F600}').created('01:00', { user: { id: 'u-1', name: 'Astral' } });
+    const wide = chat('uc-\uFF21').created('01:00', { user: { id: 'u-1', name: 'Wide' } });
+    expect(userName(usersAfter([astral, wide]).get('u-1'))).toBe('Astral');
+    expect(userName(usersAfter([wide, astral]).get('u-1'))).toBe('Astral');
+    expect(['uc-\u{1F600}', 'uc-\uFF21', 'uc-\uFF21x', 'uc-'].map((a) => ['uc-\uFF21', 'uc-\u{1F600}'].map((b) => afterInCodePoints(a, b)))).toEqual([
+      [true, false],
+      [false, false],
+      [true, false],
+      [false, false],
+    ]);
   });
 
   it('is null for a user known only from a user.updated without a name', () => {

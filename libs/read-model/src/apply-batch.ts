@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { CaseStatsEvent } from '@casestats/events';
-import { BatchOutcome, projectBatch, projectUsers, usersTouched } from '@casestats/case-projection';
+import { CaseStatsEvent, UserUpdated } from '@casestats/events';
+import { BatchOutcome, projectBatch, projectUsers, usersOfBatch } from '@casestats/case-projection';
 import { Sql, inTransaction } from './sql';
 import { loadChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
-import { loadUsers, saveUsers } from './user.repository';
+import { mergeUserChats, saveUserUpdates } from './user.repository';
 import { legacyApplied } from './processed-event.repository';
 import { CheckpointKey, lockCheckpoint, storeCheckpoint } from './checkpoint.repository';
 import { DeadLetterInput, saveDeadLetters } from './dead-letter.repository';
@@ -95,9 +95,12 @@ function chatsOf(events: CaseStatsEvent[]): { channelId: string; userChatId: str
 
 /** The users' part, at the end of the transaction; returns how many of its `user.updated` turned out to be duplicates. */
 async function projectUsersOf(sql: Sql, schema: string, outcome: BatchOutcome): Promise<number> {
+  const { chats, updated } = usersOfBatch(outcome.userEvents);
+  const stored = await mergeUserChats(sql, schema, chats, updated);
+  if (!updated.size) return 0;
   // Ids a schema projected before the migration applied were already decided in projectBatch.
-  const { users, eventIds } = await loadUsers(sql, schema, usersTouched(outcome.userEvents));
-  const result = projectUsers(outcome.userEvents, users, eventIds);
-  await saveUsers(sql, schema, result.users, result.userEventIds);
+  const updates = outcome.userEvents.filter((e): e is UserUpdated => e.type === 'user.updated');
+  const result = projectUsers(updates, stored.users, stored.eventIds);
+  await saveUserUpdates(sql, schema, result.users, result.userEventIds);
   return result.duplicates;
 }

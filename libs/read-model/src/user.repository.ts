@@ -19,32 +19,53 @@ export interface LoadedUsers {
   eventIds: Set<string>;
 }
 
-export async function loadUsers(
+/** The newer of two chats, as evolveUser decides it: later creation, ties to the larger chat id in code point order. */
+const NEWER_CHAT = `EXCLUDED.chat_created_at IS NOT NULL AND (t.chat_created_at IS NULL OR EXCLUDED.chat_created_at > t.chat_created_at
+  OR (EXCLUDED.chat_created_at = t.chat_created_at AND EXCLUDED.chat_id COLLATE "C" > t.chat_id COLLATE "C"))`;
+
+/**
+ * Upserts every user a batch touches in one statement, in key order, and returns the stored state
+ * of those in `toRead`. A user's chat columns keep its newest chat, a commutative merge done here,
+ * so chats from any partition in any order need no read first. The statement also takes every
+ * user row lock the transaction will hold, in one order: transactions of different partitions
+ * that share users wait for each other but cannot deadlock.
+ */
+export async function mergeUserChats(
   sql: Sql,
   schema: string,
-  keys: { channelId: string; userId: string }[],
+  chats: Pick<UserState, 'channelId' | 'userId' | 'chatName' | 'chatCreatedAt' | 'chatId'>[],
+  toRead: ReadonlySet<string>,
 ): Promise<LoadedUsers> {
   const users = new Map<string, UserState>();
   const eventIds = new Set<string>();
-  if (!keys.length) return { users, eventIds };
-  // A user is touched from several partitions (its chats and its own updates), so two batches may
-  // meet on a user nobody has stored yet: create the row first, so that the lock below always has
-  // a row to hold and the second batch reads the first one's result instead of overwriting it.
-  await sql(
-    `INSERT INTO ${assertSchemaName(schema)}.users (channel_id, user_id)
-     SELECT channel_id, user_id FROM unnest($1::text[], $2::text[]) AS k(channel_id, user_id)
-      ORDER BY channel_id, user_id COLLATE "C"
-     ON CONFLICT DO NOTHING`,
-    [keys.map((k) => k.channelId), keys.map((k) => k.userId)],
+  if (!chats.length) return { users, eventIds };
+  const s = assertSchemaName(schema);
+  const rows = chats.map((u) => ({
+    channel_id: u.channelId,
+    user_id: u.userId,
+    chat_name: u.chatName,
+    chat_created_at: u.chatCreatedAt,
+    chat_id: u.chatId,
+    read: toRead.has(userKey(u.channelId, u.userId)),
+  }));
+  const read = rows.filter((r) => r.read);
+  const stored = await sql<UserRow>(
+    `WITH merged AS (
+       INSERT INTO ${s}.users AS t (channel_id, user_id, chat_name, chat_created_at, chat_id)
+       SELECT channel_id, user_id, chat_name, ${fromEpochMs('chat_created_at')}, chat_id
+         FROM json_to_recordset($1::json) AS x(channel_id text, user_id text, chat_name text, chat_created_at bigint, chat_id text, read boolean)
+        ORDER BY channel_id, user_id COLLATE "C"
+       ON CONFLICT (channel_id, user_id) DO UPDATE SET
+         chat_name = CASE WHEN ${NEWER_CHAT} THEN EXCLUDED.chat_name ELSE t.chat_name END,
+         chat_id = CASE WHEN ${NEWER_CHAT} THEN EXCLUDED.chat_id ELSE t.chat_id END,
+         chat_created_at = CASE WHEN ${NEWER_CHAT} THEN EXCLUDED.chat_created_at ELSE t.chat_created_at END
+       -- Rows left as they are are still locked; only those updated come back.
+       WHERE (${NEWER_CHAT}) OR (t.channel_id, t.user_id) IN (SELECT * FROM unnest($2::text[], $3::text[]))
+       RETURNING t.*)
+     SELECT m.* FROM merged m JOIN unnest($2::text[], $3::text[]) AS k(channel_id, user_id) USING (channel_id, user_id)`,
+    [JSON.stringify(rows), read.map((r) => r.channel_id), read.map((r) => r.user_id)],
   );
-  const rows = await sql<UserRow>(
-    `SELECT u.* FROM ${assertSchemaName(schema)}.users u
-       JOIN unnest($1::text[], $2::text[]) AS k(channel_id, user_id) USING (channel_id, user_id)
-      ORDER BY u.channel_id, u.user_id
-      FOR UPDATE OF u`,
-    [keys.map((k) => k.channelId), keys.map((k) => k.userId)],
-  );
-  for (const r of rows) {
+  for (const r of stored) {
     users.set(userKey(r.channel_id, r.user_id), {
       channelId: r.channel_id,
       userId: r.user_id,
@@ -59,27 +80,24 @@ export async function loadUsers(
   return { users, eventIds };
 }
 
-/** Writes these users; `eventIds` (by userKey) are the `user.updated` ids the batch applied to them, added to those stored. */
-export async function saveUsers(sql: Sql, schema: string, users: UserState[], eventIds?: ReadonlyMap<string, string[]>): Promise<void> {
+/**
+ * Writes what `user.updated` changed (name, profile) for users mergeUserChats locked in this
+ * transaction; `eventIds` (by userKey) are the ids applied, added to those stored.
+ */
+export async function saveUserUpdates(sql: Sql, schema: string, users: UserState[], eventIds: ReadonlyMap<string, string[]>): Promise<void> {
   if (!users.length) return;
   const rows = users.map((u) => ({
     channel_id: u.channelId,
     user_id: u.userId,
     updated_name: u.updatedName,
-    chat_name: u.chatName,
-    chat_created_at: u.chatCreatedAt,
-    chat_id: u.chatId,
     profile: u.profile,
-    event_ids: eventIds?.get(userKey(u.channelId, u.userId)) ?? [],
+    event_ids: eventIds.get(userKey(u.channelId, u.userId)) ?? [],
   }));
   await sql(
-    `INSERT INTO ${assertSchemaName(schema)}.users AS t (channel_id, user_id, updated_name, chat_name, chat_created_at, chat_id, profile, event_ids)
-     SELECT channel_id, user_id, updated_name, chat_name, ${fromEpochMs('chat_created_at')}, chat_id, profile, event_ids
-       FROM jsonb_to_recordset($1::jsonb) AS x(channel_id text, user_id text, updated_name text, chat_name text,
-                                               chat_created_at bigint, chat_id text, profile jsonb, event_ids text[])
-     ON CONFLICT (channel_id, user_id) DO UPDATE SET updated_name = EXCLUDED.updated_name, chat_name = EXCLUDED.chat_name,
-       chat_created_at = EXCLUDED.chat_created_at, chat_id = EXCLUDED.chat_id, profile = EXCLUDED.profile,
-       event_ids = t.event_ids || EXCLUDED.event_ids`,
+    `UPDATE ${assertSchemaName(schema)}.users AS t
+        SET updated_name = x.updated_name, profile = x.profile, event_ids = t.event_ids || x.event_ids
+       FROM json_to_recordset($1::json) AS x(channel_id text, user_id text, updated_name text, profile jsonb, event_ids text[])
+      WHERE t.channel_id = x.channel_id AND t.user_id = x.user_id`,
     [JSON.stringify(rows)],
   );
 }
