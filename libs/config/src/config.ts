@@ -7,7 +7,8 @@ export interface Config {
   embeddedPg: { dataDir: string; port: number };
   dataDir: string;
   kafka: { brokers: string[]; topic: string; dlqTopic: string; groupId: string; clientId: string };
-  projector: { port: number; sweepIntervalMs: number; sweepGraceMs: number };
+  /** applyThreads: worker threads that parse and apply partition batches (each with its own connections). */
+  projector: { port: number; sweepIntervalMs: number; sweepGraceMs: number; applyThreads: number };
   export: {
     port: number;
     host: string;
@@ -87,6 +88,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       port: int('PROJECTOR_PORT', 3001, 0, 65535),
       sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 100),
       sweepGraceMs: int('SWEEP_GRACE_MS', 120_000, 0),
+      applyThreads: int('PROJECTOR_APPLY_THREADS', 2, 1, 16),
     },
     export: {
       port: int('EXPORT_PORT', 3000, 0, 65535),

@@ -1,7 +1,8 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { activeSchema, dataSourceUrl, readCheckpoints } from '@casestats/read-model';
-import { BatchApplier, DeadLetterOut } from './batch-applier';
+import type { DeadLetterOut } from './batch-applier';
+import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
 
@@ -17,6 +18,8 @@ export interface KafkaProjectorOptions {
   metrics?: ProjectorMetrics;
   /** Partitions of a topic this projector creates when it does not exist yet. */
   partitions?: number;
+  /** Worker threads applying batches (config.projector.applyThreads); 2 unless given. */
+  applyThreads?: number;
 }
 
 /**
@@ -34,7 +37,7 @@ export class KafkaProjector {
   private assignment: number[] = [];
   private schema: string | null = null;
   private readonly lanes: PartitionLanes;
-  private readonly applier: BatchApplier;
+  private readonly applier: BatchAppliers;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
@@ -49,7 +52,7 @@ export class KafkaProjector {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.applier = new BatchApplier({ databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
+    this.applier = new BatchAppliers(o.applyThreads ?? 2, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
     this.lanes = new PartitionLanes({
       resume: (partition, offset) => this.seek(partition, offset),
       onError: (partition, error, retryInMs) =>

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { KafkaMessage } from 'kafkajs';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import type { DeadLetterInput } from '@casestats/read-model';
@@ -47,17 +48,37 @@ export interface SplitBatch {
 export function splitPacked(topic: string, partition: number, batch: PackedBatch): SplitBatch {
   const out: SplitBatch = { events: [], offsets: [], deadLetters: [] };
   const all = Buffer.from(batch.values);
+  const text = validUtf8Values(all, batch.bounds);
   for (let i = 0; i < batch.offsets.length; i++) {
     const start = batch.bounds[2 * i];
-    const raw = start < 0 ? Buffer.alloc(0) : all.subarray(start, batch.bounds[2 * i + 1]);
-    const parsed = parseEvent(raw);
+    const end = batch.bounds[2 * i + 1];
+    // Text decoded straight from the batch's buffer when every value is known valid UTF-8;
+    // otherwise each value's bytes, which parseEvent checks (and names what is wrong).
+    const parsed = parseEvent(start < 0 ? EMPTY : text ? all.toString('utf8', start, end) : all.subarray(start, end));
     if (parsed.ok) {
       out.events.push(parsed.event);
       out.offsets.push(batch.offsets[i]);
     } else {
       // Its own copy: a dead letter outlives the batch's buffer.
-      out.deadLetters.push({ source: `kafka:${topic}/${partition}`, position: String(batch.offsets[i]), ...parsed.error, raw: Buffer.from(raw), index: i });
+      const raw = start < 0 ? EMPTY : Buffer.from(all.subarray(start, end));
+      out.deadLetters.push({ source: `kafka:${topic}/${partition}`, position: String(batch.offsets[i]), ...parsed.error, raw, index: i });
     }
   }
   return out;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Whether every value is valid UTF-8, in one pass over the whole buffer: the values placed end to
+ * end are valid exactly when the whole is and no value starts inside a character (on a
+ * continuation byte, 10xxxxxx), which would split one between two values.
+ */
+function validUtf8Values(all: Buffer, bounds: Int32Array): boolean {
+  if (!isUtf8(all)) return false;
+  for (let i = 0; i < bounds.length; i += 2) {
+    const start = bounds[i];
+    if (start >= 0 && start < bounds[i + 1] && (all[start] & 0xc0) === 0x80) return false;
+  }
+  return true;
 }

@@ -24,4 +24,23 @@ describe('packed partition batches', () => {
     expect(split.deadLetters[1].raw.toString()).toBe('{not json');
     expect(split.deadLetters[1].reason).toMatch(/^not valid UTF-8 JSON: /);
   });
+
+  it('decode non-ASCII values, and refuse values that are not UTF-8 on their own even when the whole batch is', () => {
+    const named = (id: string, name: string) =>
+      JSON.stringify({ id, type: 'userChat.summarized', version: 2, occurredAt: '2025-07-01T00:00:00.000Z', channelId: 'ch-1', userChatId: 'uc-1', data: { summary: name } });
+    // '한' is ED 95 9C: split after its first byte, the two values are invalid apart, valid end to end.
+    const whole = Buffer.from(named('e-split', '한'));
+    const cut = whole.indexOf(0xed) + 1;
+    const bytes = (offset: number, value: Buffer): KafkaMessage => ({ ...message(offset, null), value });
+    const messages = [message(1, named('e-1', '상담원 😀')), bytes(2, whole.subarray(0, cut)), bytes(3, whole.subarray(cut)), message(4, named('e-2', 'é'))];
+    const split = splitPacked('t', 0, packMessages(messages));
+    expect(split.events.map((e) => [e.id, e.type === 'userChat.summarized' && e.data.summary])).toEqual([['e-1', '상담원 😀'], ['e-2', 'é']]);
+    expect(split.deadLetters.map(({ position, code }) => [position, code])).toEqual([['2', 'EVENT.INVALID_JSON'], ['3', 'EVENT.INVALID_JSON']]);
+    expect(split.deadLetters.map((d) => d.reason)).toEqual(Array(2).fill('not valid UTF-8 JSON: The encoded data was not valid for encoding utf-8'));
+    expect(Buffer.concat(split.deadLetters.map((d) => d.raw))).toEqual(whole);
+
+    // The same bytes with a lone continuation byte at the very start of a value, after a valid one.
+    const lone = splitPacked('t', 0, packMessages([message(5, event('e-3')), bytes(6, Buffer.from([0x9c]))]));
+    expect([lone.events.map((e) => e.id), lone.deadLetters.map((d) => d.position)]).toEqual([['e-3'], ['6']]);
+  });
 });

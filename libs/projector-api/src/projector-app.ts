@@ -67,6 +67,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     dlqTopic: config.kafka.dlqTopic,
     groupId: config.kafka.groupId,
     log,
+    applyThreads: config.projector.applyThreads,
   });
   await projector.start();
   // The wall clock is read here, in the shell: the projection only ever sees "now" as an argument.

@@ -1,107 +1,78 @@
-import { ChangedCase, toCaseRecord } from '@casestats/case-projection';
+import { CaseRecord, CaseState, ChangedCase, toCaseRecord } from '@casestats/case-projection';
 import { Sql, fromEpochMs } from './sql';
 import { assertSchemaName } from './projection-schema';
 
-const COLUMNS: [string, string][] = [
-  ['channel_id', 'text'],
-  ['user_chat_case_id', 'text'],
-  ['case_created_at', 'timestamptz'],
-  ['user_chat_case', 'integer'],
-  ['case_state', 'text'],
-  ['case_updated_at', 'timestamptz'],
-  ['user_chat_id', 'text'],
-  ['direction', 'text'],
-  ['user_chat_state', 'text'],
-  ['team_id', 'text'],
-  ['team_name', 'text'],
-  ['assignee_id', 'text'],
-  ['assignee_name', 'text'],
-  ['manager_ids', 'text'],
-  ['manager_names', 'text'],
-  ['user_id', 'text'],
-  ['user_name', 'text'],
-  ['created_at', 'timestamptz'],
-  ['first_queued_at', 'timestamptz'],
-  ['first_opened_at', 'timestamptz'],
-  ['first_asked_at', 'timestamptz'],
-  ['first_replied_at', 'timestamptz'],
-  ['closed_at', 'timestamptz'],
-  ['waiting_time', 'integer'],
-  ['total_reply_time', 'integer'],
-  ['reply_count', 'integer'],
-  ['avg_reply_time', 'integer'],
-  ['resolution_time', 'integer'],
-  ['total_snoozed_time', 'integer'],
-  ['lead_time', 'integer'],
-  ['snoozed_count', 'integer'],
-  ['missed_count', 'integer'],
-  ['description', 'text'],
-  ['summarized_message', 'text'],
-  ['tags', 'text[]'],
-  ['medium_name', 'text'],
-  ['medium_sender_name', 'text'],
-  ['marketing_type', 'text'],
-  ['marketing_id', 'text'],
-  ['workflow_id', 'text'],
-  ['page', 'text'],
-  ['priority', 'text'],
-  ['profile', 'jsonb'],
+type Column = [name: string, type: string, value: (r: CaseRecord, c: CaseState) => unknown];
+
+const COLUMNS: Column[] = [
+  ['channel_id', 'text', (r) => r.channelId],
+  ['user_chat_case_id', 'text', (r) => r.userChatCaseId],
+  ['case_created_at', 'timestamptz', (r) => r.userChatCaseCreatedAt],
+  ['user_chat_case', 'integer', (r) => r.userChatCase],
+  ['case_state', 'text', (r) => r.userChatCaseState],
+  ['case_updated_at', 'timestamptz', (r) => r.userChatCaseUpdatedAt],
+  ['user_chat_id', 'text', (r) => r.userChatId],
+  ['direction', 'text', (r) => r.direction],
+  ['user_chat_state', 'text', (r) => r.userChatState],
+  ['team_id', 'text', (r) => r.teamId],
+  ['team_name', 'text', (r) => r.teamName],
+  ['assignee_id', 'text', (r) => r.assigneeId],
+  ['assignee_name', 'text', (r) => r.assigneeName],
+  ['manager_ids', 'text', (r) => r.managerIds],
+  ['manager_names', 'text', (r) => r.managerNames],
+  ['user_id', 'text', (r) => r.userId],
+  ['user_name', 'text', (r) => r.userName],
+  ['created_at', 'timestamptz', (r) => r.createdAt],
+  ['first_queued_at', 'timestamptz', (r) => r.firstQueuedAt],
+  ['first_opened_at', 'timestamptz', (r) => r.firstOpenedAt],
+  ['first_asked_at', 'timestamptz', (r) => r.firstAskedAt],
+  ['first_replied_at', 'timestamptz', (r) => r.firstRepliedAt],
+  ['closed_at', 'timestamptz', (r) => r.closedAt],
+  ['waiting_time', 'integer', (r) => r.waitingTime],
+  ['total_reply_time', 'integer', (r) => r.totalReplyTime],
+  ['reply_count', 'integer', (r) => r.replyCount],
+  ['avg_reply_time', 'integer', (r) => r.avgReplyTime],
+  ['resolution_time', 'integer', (r) => r.resolutionTime],
+  ['total_snoozed_time', 'integer', (r) => r.totalSnoozedTime],
+  ['lead_time', 'integer', (r) => r.leadTime],
+  ['snoozed_count', 'integer', (r) => r.snoozedCount],
+  ['missed_count', 'integer', (r) => r.missedCount],
+  ['description', 'text', (r) => r.description],
+  ['summarized_message', 'text', (r) => r.summarizedMessage],
+  // The array, not the joined text: a tag may itself contain ", ", and the tag filter needs members.
+  ['tags', 'text[]', (_, c) => c.attrs.tags],
+  ['medium_name', 'text', (r) => r.mediumName],
+  ['medium_sender_name', 'text', (r) => r.mediumSenderName],
+  ['marketing_type', 'text', (r) => r.marketingType],
+  ['marketing_id', 'text', (r) => r.marketingId],
+  ['workflow_id', 'text', (r) => r.workflowId],
+  ['page', 'text', (r) => r.page],
+  ['priority', 'text', (r) => r.priority],
+  ['profile', 'jsonb', (r) => r.profile],
 ];
 
-function toRow({ chat, case: c }: ChangedCase): Record<string, unknown> {
+/**
+ * The rows travel as JSON objects keyed by the column's position ("0" … "42"), without their
+ * nulls (json_to_recordset reads a missing key as NULL): half the bytes of named keys and nulls,
+ * which PostgreSQL lexes and hashes for every row (measured: the statement's time down a third).
+ */
+const KEYS = COLUMNS.map((_, i) => `"${i}":`);
+
+function rowJson({ chat, case: c }: ChangedCase): string {
   const r = toCaseRecord(chat, c);
-  return {
-    channel_id: r.channelId,
-    user_chat_case_id: r.userChatCaseId,
-    case_created_at: r.userChatCaseCreatedAt,
-    user_chat_case: r.userChatCase,
-    case_state: r.userChatCaseState,
-    case_updated_at: r.userChatCaseUpdatedAt,
-    user_chat_id: r.userChatId,
-    direction: r.direction,
-    user_chat_state: r.userChatState,
-    team_id: r.teamId,
-    team_name: r.teamName,
-    assignee_id: r.assigneeId,
-    assignee_name: r.assigneeName,
-    manager_ids: r.managerIds,
-    manager_names: r.managerNames,
-    user_id: r.userId,
-    user_name: r.userName,
-    created_at: r.createdAt,
-    first_queued_at: r.firstQueuedAt,
-    first_opened_at: r.firstOpenedAt,
-    first_asked_at: r.firstAskedAt,
-    first_replied_at: r.firstRepliedAt,
-    closed_at: r.closedAt,
-    waiting_time: r.waitingTime,
-    total_reply_time: r.totalReplyTime,
-    reply_count: r.replyCount,
-    avg_reply_time: r.avgReplyTime,
-    resolution_time: r.resolutionTime,
-    total_snoozed_time: r.totalSnoozedTime,
-    lead_time: r.leadTime,
-    snoozed_count: r.snoozedCount,
-    missed_count: r.missedCount,
-    description: r.description,
-    summarized_message: r.summarizedMessage,
-    // The array, not the joined text: a tag may itself contain ", ", and the tag filter needs members.
-    tags: c.attrs.tags,
-    medium_name: r.mediumName,
-    medium_sender_name: r.mediumSenderName,
-    marketing_type: r.marketingType,
-    marketing_id: r.marketingId,
-    workflow_id: r.workflowId,
-    page: r.page,
-    priority: r.priority,
-    profile: r.profile,
-  };
+  let out = '{';
+  for (let i = 0; i < COLUMNS.length; i++) {
+    const v = COLUMNS[i][2](r, c);
+    if (v === null || v === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + KEYS[i] + JSON.stringify(v);
+  }
+  return out + '}';
 }
 
 const names = COLUMNS.map(([n]) => n).join(', ');
 // Instants travel as epoch milliseconds: PostgreSQL converts a number faster than either side formats or parses text.
-const recordType = COLUMNS.map(([n, t]) => `${n} ${t === 'timestamptz' ? 'bigint' : t}`).join(', ');
-const selected = COLUMNS.map(([n, t]) => (t === 'timestamptz' ? fromEpochMs(n) : n)).join(', ');
+const recordType = COLUMNS.map(([, t], i) => `"${i}" ${t === 'timestamptz' ? 'bigint' : t}`).join(', ');
+const selected = COLUMNS.map(([, t], i) => (t === 'timestamptz' ? fromEpochMs(`"${i}"`) : `"${i}"`)).join(', ');
 const updates = COLUMNS.filter(([n]) => n !== 'channel_id' && n !== 'user_chat_case_id')
   .map(([n]) => `${n} = EXCLUDED.${n}`)
   .join(', ');
@@ -119,6 +90,6 @@ export async function upsertCaseRecords(sql: Sql, schema: string, cases: Changed
      SELECT ${selected} FROM json_to_recordset($1::json) AS x(${recordType})
      ON CONFLICT (channel_id, user_chat_case_id) DO UPDATE SET ${updates}
      WHERE t.case_state = 'inProgress'`,
-    [JSON.stringify(cases.map(toRow))],
+    [`[${cases.map(rowJson).join(',')}]`],
   );
 }

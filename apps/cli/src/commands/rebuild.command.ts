@@ -14,6 +14,7 @@ export async function rebuildCommand(_args: string[], config: Config, io: CliIo)
       db: db.dataSource,
       topic: config.kafka.topic,
       groupId: config.kafka.groupId,
+      applyThreads: config.projector.applyThreads,
       log: (level, msg, fields) => io.err(JSON.stringify({ level, msg, ...fields })),
     });
     io.out(`rebuilt ${result.schema} from ${config.kafka.topic} (${result.events} events applied) and switched from ${result.previous}`);
