@@ -4,13 +4,14 @@
  * transaction with its checkpoint; this thread holds nothing between batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { applyBatch, createDataSource } from '@casestats/read-model';
+// Not the read-model's index: it loads TypeORM, which this thread has no use for.
+import { applyBatch, createApplyPool } from '@casestats/read-model/apply';
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { splitPacked } from './message-split';
 
 const { databaseUrl, poolSize } = workerData as ApplyWorkerData;
-const db = createDataSource(databaseUrl, { poolSize });
-const ready = db.initialize();
+const db = createApplyPool(databaseUrl, poolSize);
+const ready = db.query('SELECT 1');
 const sent = new Map<number, (error?: string) => void>();
 
 async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): Promise<FromApplyWorker> {

@@ -1,7 +1,6 @@
-import { DataSource } from 'typeorm';
 import { CaseStatsEvent, UserUpdated } from '@casestats/events';
 import { BatchOutcome, projectBatch, projectUsers, usersOfBatch } from '@casestats/case-projection';
-import { Sql, inTransaction } from './sql';
+import { Sql, Transactional, inTransaction } from './sql';
 import { loadChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
 import { mergeUserChats, saveUserUpdates } from './user.repository';
@@ -35,7 +34,7 @@ export interface BatchStats {
 }
 
 /** The one I/O shell around the projection: lock → load → projectBatch → write rows + checkpoint, in one transaction. */
-export async function applyBatch(db: DataSource, schema: string, input: BatchInput): Promise<BatchStats> {
+export async function applyBatch(db: Transactional, schema: string, input: BatchInput): Promise<BatchStats> {
   return inTransaction(db, async (sql) => {
     let events = input.events;
     let deadLetters = input.deadLetters ?? [];
