@@ -3,6 +3,7 @@ import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { createMigratedDatabase } from '@casestats/testing';
 import { projectBatch } from '@casestats/case-projection';
 import { applyBatch } from './apply-batch';
+import { createApplyPool } from './apply';
 import { sweepDueCases } from './sweep';
 
 const SCHEMA = 'proj_1';
@@ -73,15 +74,23 @@ describe('applyBatch and the sweeper against PostgreSQL', () => {
     expect(await sweepDueCases(db.dataSource, SCHEMA, Date.parse('2026-01-01T00:00:00Z'))).toBe(0);
   });
 
-  it('rolls back the whole batch when a write fails: no half-applied batch', async () => {
+  it.each(['a TypeORM DataSource', 'a bare pg pool (the apply threads)'])('rolls back the whole batch when a write fails, on %s: no half-applied batch', async (on) => {
+    const pool = on.startsWith('a bare') ? createApplyPool(db.url, 1) : null;
     const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.chat_states`);
     const events = [ev('c4', 'userChat.opened', '2025-07-04T00:00:00Z', { assignment: 'auto' })];
     await expect(
-      applyBatch(db.dataSource, 'proj_1', { events, checkpoint: { consumer: 'g', topic: 't', partition: 0, offsets: [Number.NaN], nextOffset: Number.NaN } }),
+      applyBatch(pool ?? db.dataSource, 'proj_1', { events, checkpoint: { consumer: 'g', topic: 't', partition: 0, offsets: [Number.NaN], nextOffset: Number.NaN } }),
     ).rejects.toThrow();
     const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.chat_states`);
     expect(after[0].n).toBe(before[0].n);
     expect(await rows('c4')).toEqual([]);
+    if (pool) {
+      // The connection went back to the pool out of its failed transaction: the next batch on it applies.
+      const next = [ev('c4p', 'userChat.opened', '2025-07-04T00:00:00Z', { assignment: 'auto' })];
+      expect(await applyBatch(pool, 'proj_1', { events: next })).toMatchObject({ applied: 1 });
+      expect(await rows('c4p')).toHaveLength(1);
+      await pool.end();
+    }
   });
 
   it('keeps the applied ids beside each chat and user: the same id again, in any later batch, changes nothing', async () => {
