@@ -1,11 +1,13 @@
 /**
  * Projector throughput against its floor, the rebuild's, and end-to-end freshness (issue 6).
  *   node bin/run-ts.js bench/projector.bench.ts [EVENTS=1000000]
+ * The floor and the projector (then the rebuild) each run in a fresh process of their own, with
+ * the same Node flags, not in the one that just made and published a million events.
  * Floor: a no-op kafkajs consumer reading the same topic in the same run. Every rate counts from
  * the start of the consumer (group join included) to the last event stored; the steady rate
  * (from the first stored batch on) is printed beside it.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -17,6 +19,8 @@ import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
 
 const N = Number(process.argv[2] ?? 1_000_000);
+/** A child's part (see measureApart): `noop` or `project`, with the topic. */
+const [part, partTopic] = [process.argv[3], process.argv[4]];
 const quiet = () => undefined;
 
 function take(n: number, seed: number): WireEvent[] {
@@ -182,14 +186,31 @@ async function freshness(brokers: string[], perSecond: number, seconds: number):
   return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] };
 }
 
+/** Runs this file again as `part` in a fresh process with this one's Node flags; its last line is its result. */
+function measureApart<T>(what: 'noop' | 'project', topic: string, n: number): T {
+  const out = execFileSync(process.execPath, [...process.execArgv, join(__dirname, '..', 'bin', 'run-ts.js'), __filename, String(n), what, topic], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+async function runPart(): Promise<void> {
+  const { brokers } = await ensureKafka();
+  const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N);
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
 async function main() {
+  if (part) return runPart();
   const { brokers } = await ensureKafka();
   const topic = uniqueTopic('bench-proj');
   await createTopic(brokers, topic, 3);
   const sent = await publishEvents(createKafka(brokers, 'bench'), topic, take(N, 1), 2000);
   console.log(`published ${sent} events to ${topic} (3 partitions)`);
-  const floor = await noopRate(brokers, topic, sent);
-  const { projector, rebuild } = await projectorAndRebuildRates(brokers, topic, sent);
+  const floor = measureApart<number>('noop', topic, sent);
+  const { projector, rebuild } = measureApart<{ projector: Rate; rebuild: Rate }>('project', topic, sent);
   const row = (what: string, r: Rate) =>
     `| ${what} ${sent.toLocaleString('en-US')} events | ${Math.round(r.rate)} ev/s (steady ${Math.round(r.steady)}) | no-op consumer ${Math.round(floor)} ev/s | ${(r.rate / floor).toFixed(2)}x (goal ≥ 0.5x) |`;
   console.log(row('projector', projector));
