@@ -192,7 +192,7 @@ function measureApart<T>(what: 'noop' | 'project', topic: string, n: number): T 
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as T;
+  return JSON.parse(out.trim().split('\n').at(-1) ?? 'null') as T;
 }
 
 async function runPart(): Promise<void> {
