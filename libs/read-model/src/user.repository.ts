@@ -46,14 +46,13 @@ export async function mergeUserChats(
     chat_name: u.chatName,
     chat_created_at: u.chatCreatedAt,
     chat_id: u.chatId,
-    read: toRead.has(userKey(u.channelId, u.userId)),
   }));
-  const read = rows.filter((r) => r.read);
+  const read = rows.filter((r) => toRead.has(userKey(r.channel_id, r.user_id)));
   const stored = await sql<UserRow>(
     `WITH merged AS (
        INSERT INTO ${s}.users AS t (channel_id, user_id, chat_name, chat_created_at, chat_id)
        SELECT channel_id, user_id, chat_name, ${fromEpochMs('chat_created_at')}, chat_id
-         FROM json_to_recordset($1::json) AS x(channel_id text, user_id text, chat_name text, chat_created_at bigint, chat_id text, read boolean)
+         FROM json_to_recordset($1::json) AS x(channel_id text, user_id text, chat_name text, chat_created_at bigint, chat_id text)
         ORDER BY channel_id, user_id COLLATE "C"
        ON CONFLICT (channel_id, user_id) DO UPDATE SET
          chat_name = CASE WHEN ${NEWER_CHAT} THEN EXCLUDED.chat_name ELSE t.chat_name END,
