@@ -7,7 +7,7 @@
  * the start of the consumer (group join included) to the last event stored; the steady rate
  * (from the first stored batch on) is printed beside it.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -17,6 +17,7 @@ import { startProjector } from '@casestats/projector-api';
 import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
+import { runApart } from './apart';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 /** A child's part (see measureApart): `noop` or `project`, with the topic. */
@@ -186,13 +187,9 @@ async function freshness(brokers: string[], perSecond: number, seconds: number):
   return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] };
 }
 
-/** Runs this file again as `part` in a fresh process with this one's Node flags; its last line is its result. */
+/** Runs this file again as `part` in a fresh process with this one's Node flags. */
 function measureApart<T>(what: 'noop' | 'project', topic: string, n: number): T {
-  const out = execFileSync(process.execPath, [...process.execArgv, join(__dirname, '..', 'bin', 'run-ts.js'), __filename, String(n), what, topic], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return JSON.parse(out.trim().split('\n').at(-1) ?? 'null') as T;
+  return runApart<T>('bench/projector.bench.ts', [String(n), what, topic], process.execArgv);
 }
 
 async function runPart(): Promise<void> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { CUSTOM_PROFILE_SQL } from '@casestats/read-model';
+import { runApart } from './apart';
 import { ensureDataset } from './dataset';
 
 const ROOT = resolve(__dirname, '..');
@@ -16,13 +17,7 @@ const sizes = (process.env.BENCH_SIZES ?? '100000,300000,1000000').split(',').ma
 const log = (s: string) => console.log(s);
 
 function child(script: string, args: string[]): Record<string, number> {
-  const out = execFileSync(process.execPath, [join(ROOT, 'bin/run-ts.js'), join(ROOT, script), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return JSON.parse(out.trim().split('\n').pop()!);
+  return runApart<Record<string, number>>(script, args);
 }
 
 /** The Seoul calendar day on which the n-th case (in export order) was created. */
