@@ -30,6 +30,9 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/** Apply threads of a projector or a rebuild when nothing says otherwise (`PROJECTOR_APPLY_THREADS`). */
+export const DEFAULT_APPLY_THREADS = 2;
+
 /** The only reader of the environment: everything else gets this object. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: FieldProblem[] = [];
@@ -88,7 +91,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       port: int('PROJECTOR_PORT', 3001, 0, 65535),
       sweepIntervalMs: int('SWEEP_INTERVAL_MS', 30_000, 100),
       sweepGraceMs: int('SWEEP_GRACE_MS', 120_000, 0),
-      applyThreads: int('PROJECTOR_APPLY_THREADS', 2, 1, 16),
+      applyThreads: int('PROJECTOR_APPLY_THREADS', DEFAULT_APPLY_THREADS, 1, 16),
     },
     export: {
       port: int('EXPORT_PORT', 3000, 0, 65535),

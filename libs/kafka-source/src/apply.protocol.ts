@@ -7,11 +7,14 @@ export interface ApplyWorkerData {
   poolSize: number;
 }
 
+/** A batch's checkpoint, with the offsets it spans: its first, and the one after its last. */
+export type ApplyCheckpoint = CheckpointKey & { firstOffset: number; nextOffset: number };
+
 export interface ApplyRequest {
   kind: 'apply';
   id: number;
   schema: string;
-  checkpoint: CheckpointKey & { firstOffset: number; nextOffset: number };
+  checkpoint: ApplyCheckpoint;
   batch: PackedBatch;
 }
 

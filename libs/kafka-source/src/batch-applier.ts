@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { KafkaMessage } from 'kafkajs';
 import { startTypeScriptWorker } from '@casestats/config';
-import type { BatchStats, CheckpointKey } from '@casestats/read-model';
-import type { ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
+import type { BatchStats } from '@casestats/read-model';
+import type { ApplyCheckpoint, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { packMessages } from './message-split';
 
 export interface DeadLetterOut {
@@ -37,7 +37,7 @@ export class BatchApplier {
 
   apply(
     schema: string,
-    checkpoint: CheckpointKey & { firstOffset: number; nextOffset: number },
+    checkpoint: ApplyCheckpoint,
     messages: KafkaMessage[],
     sendDeadLetters: Pending['sendDeadLetters'],
   ): Promise<BatchStats> {

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { BatchStats, CheckpointKey } from '@casestats/read-model';
-import type { ApplyWorkerData } from './apply.protocol';
+import type { BatchStats } from '@casestats/read-model';
+import { DEFAULT_APPLY_THREADS } from '@casestats/config';
+import type { ApplyCheckpoint, ApplyWorkerData } from './apply.protocol';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
 
 /**
@@ -12,14 +13,15 @@ export class BatchAppliers {
   private readonly appliers: Pick<BatchApplier, 'apply' | 'ready' | 'close'>[];
   private readonly inHand: number[];
 
-  constructor(threads: number, data: ApplyWorkerData, make: (data: ApplyWorkerData) => Pick<BatchApplier, 'apply' | 'ready' | 'close'> = (d) => new BatchApplier(d)) {
-    this.appliers = Array.from({ length: Math.max(1, threads) }, () => make(data));
+  /** `threads`: DEFAULT_APPLY_THREADS when not given; at least one. */
+  constructor(threads: number | undefined, data: ApplyWorkerData, make: (data: ApplyWorkerData) => Pick<BatchApplier, 'apply' | 'ready' | 'close'> = (d) => new BatchApplier(d)) {
+    this.appliers = Array.from({ length: Math.max(1, threads ?? DEFAULT_APPLY_THREADS) }, () => make(data));
     this.inHand = this.appliers.map(() => 0);
   }
 
   async apply(
     schema: string,
-    checkpoint: CheckpointKey & { firstOffset: number; nextOffset: number },
+    checkpoint: ApplyCheckpoint,
     messages: KafkaMessage[],
     sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>,
   ): Promise<BatchStats> {

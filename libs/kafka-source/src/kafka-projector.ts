@@ -18,7 +18,7 @@ export interface KafkaProjectorOptions {
   metrics?: ProjectorMetrics;
   /** Partitions of a topic this projector creates when it does not exist yet. */
   partitions?: number;
-  /** Worker threads applying batches (config.projector.applyThreads); 2 unless given. */
+  /** Worker threads applying batches (config.projector.applyThreads); DEFAULT_APPLY_THREADS unless given. */
   applyThreads?: number;
 }
 
@@ -52,7 +52,7 @@ export class KafkaProjector {
       maxBytes: 32 * 1024 * 1024,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.applier = new BatchAppliers(o.applyThreads ?? 2, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
+    this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
     this.lanes = new PartitionLanes({
       resume: (partition, offset) => this.seek(partition, offset),
       onError: (partition, error, retryInMs) =>

@@ -14,7 +14,7 @@ export interface RebuildOptions {
   log: Log;
   /** Bytes fetched per partition at a time; 8 MiB. Tests lower it to replay through many batches. */
   maxBytesPerPartition?: number;
-  /** Worker threads applying batches; 2 unless given. */
+  /** Worker threads applying batches; DEFAULT_APPLY_THREADS unless given. */
   applyThreads?: number;
 }
 
@@ -42,7 +42,7 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   let applied = 0;
   if (!done()) {
     const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
-    const applier = new BatchAppliers(o.applyThreads ?? 2, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
+    const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
     await Promise.all([consumer.connect(), applier.ready()]);
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
     const lanes = new PartitionLanes({
