@@ -49,8 +49,8 @@ describe('rebuild: replay into a fresh projection while the live one serves, the
     expect(await activeSchema(ds)).toBe('proj_1');
 
     const [rebuilt] = await Promise.all([
-      // Small fetches: the replay must go through many batches per partition, not one.
-      rebuildProjection({ kafka, db: ds, topic, groupId: `${topic}-g`, log: () => undefined, maxBytesPerPartition: 32 * 1024 }),
+      // Small transactions: the replay must go through many per partition, not one.
+      rebuildProjection({ kafka, db: ds, topic, groupId: `${topic}-g`, log: () => undefined, maxBatchBytes: 32 * 1024 }),
       publishEvents(kafka, topic, events.slice(half), 200),
     ]);
     expect(rebuilt).toMatchObject({ schema: 'proj_2', previous: 'proj_1' });

@@ -25,6 +25,6 @@ export type FromApplyWorker =
   | { kind: 'ready' }
   | { kind: 'not-ready'; message: string }
   /** Before applying: these must reach the dead-letter topic first (then `dead-letters-sent`). */
-  | { kind: 'dead-letters'; id: number; letters: { index: number; code: string; reason: string }[] }
+  | { kind: 'dead-letters'; id: number; letters: { index: number; code: string; reason: string; value: Uint8Array }[] }
   | { kind: 'applied'; id: number; stats: BatchStats }
   | { kind: 'failed'; id: number; message: string };

@@ -19,7 +19,7 @@ async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): P
   const { events, offsets, deadLetters } = splitPacked(topic, partition, req.batch);
   if (deadLetters.length) {
     const done = new Promise<string | undefined>((resolve) => sent.set(req.id, resolve));
-    port.postMessage({ kind: 'dead-letters', id: req.id, letters: deadLetters.map(({ index, code, reason }) => ({ index, code, reason })) } satisfies FromApplyWorker);
+    port.postMessage({ kind: 'dead-letters', id: req.id, letters: deadLetters.map(({ index, code, reason, raw }) => ({ index, code, reason, value: raw })) } satisfies FromApplyWorker);
     const error = await done;
     if (error) throw new Error(error);
   }

@@ -2,9 +2,10 @@ import type { KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from '@casestats/testing';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
+import { packMessages } from './message-split';
 
-const message = (offset: number, value: string): KafkaMessage =>
-  ({ offset: String(offset), key: Buffer.from('uc-w'), value: Buffer.from(value), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
+const message = (offset: number, value: string, key: string | null = 'uc-w'): KafkaMessage =>
+  ({ offset: String(offset), key: key === null ? null : Buffer.from(key), value: Buffer.from(value), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
 
 const event = (id: string, type: string, data: object = {}) =>
   JSON.stringify({ id, type, version: 2, occurredAt: '2025-07-01T00:00:00.000Z', channelId: 'ch-w', userChatId: 'uc-w', data });
@@ -26,28 +27,34 @@ describe('BatchApplier: batches parsed and applied on a worker thread', () => {
   });
 
   it('hands the dead letters over before the transaction that moves past them, then applies the batch with its checkpoint', async () => {
-    const messages = [message(0, event('w-1', 'userChat.opened', { assignment: 'auto' })), message(1, '{broken'), message(2, event('w-2', 'userChat.closed'))];
+    const messages = [message(0, event('w-1', 'userChat.opened', { assignment: 'auto' })), message(1, '{broken'), message(2, event('w-2', 'userChat.closed')), message(3, '', null)];
     let storedWhenSent: number[] | undefined;
     let letters: DeadLetterOut[] = [];
-    const stats = await applier.apply('proj_1', { consumer: 'g', topic: 't', partition: 0, firstOffset: 0, nextOffset: 3 }, messages, async (l) => {
+    const stats = await applier.apply('proj_1', { consumer: 'g', topic: 't', partition: 0, firstOffset: 0, nextOffset: 4 }, packMessages(messages), async (l) => {
       letters = l;
       storedWhenSent = await stored(0);
     });
     expect(storedWhenSent).toEqual([]);
-    expect(letters.map((l) => ({ offset: l.message.offset, code: l.code }))).toEqual([{ offset: '1', code: 'EVENT.INVALID_JSON' }]);
-    expect(letters[0].message).toBe(messages[1]);
-    expect(stats).toMatchObject({ applied: 2, duplicates: 0, deadLettered: 1 });
-    expect(await stored(0)).toEqual([3]);
+    // Each as fetched: its key (none for the last), its bytes and its offset, though the batch's own bytes went to the worker.
+    expect(letters.map(({ key, value, offset, code }) => ({ key: key?.toString() ?? null, value: value.toString(), offset, code }))).toEqual([
+      { key: 'uc-w', value: '{broken', offset: '1', code: 'EVENT.INVALID_JSON' },
+      { key: null, value: '', offset: '3', code: 'EVENT.INVALID_JSON' },
+    ]);
+    expect(stats).toMatchObject({ applied: 2, duplicates: 0, deadLettered: 2 });
+    expect(await stored(0)).toEqual([4]);
     const [row] = await db.dataSource.query(`SELECT case_state, closed_at FROM proj_1.case_records WHERE user_chat_id = 'uc-w'`);
     expect(row.closed_at.toISOString()).toBe('2025-07-01T00:00:00.000Z');
     const dead = await db.dataSource.query(`SELECT source, position, code FROM dead_letters`);
-    expect(dead).toEqual([{ source: 'kafka:t/0', position: '1', code: 'EVENT.INVALID_JSON' }]);
+    expect(dead).toEqual([
+      { source: 'kafka:t/0', position: '1', code: 'EVENT.INVALID_JSON' },
+      { source: 'kafka:t/0', position: '3', code: 'EVENT.INVALID_JSON' },
+    ]);
   });
 
   it('fails the batch, and stores nothing of it, when the dead letters could not be sent', async () => {
     const messages = [message(0, event('w-3', 'userChat.opened', { assignment: 'auto' })), message(1, 'not json either')];
     await expect(
-      applier.apply('proj_1', { consumer: 'g', topic: 't', partition: 1, firstOffset: 0, nextOffset: 2 }, messages, async () => {
+      applier.apply('proj_1', { consumer: 'g', topic: 't', partition: 1, firstOffset: 0, nextOffset: 2 }, packMessages(messages), async () => {
         throw new Error('the DLQ topic is unreachable');
       }),
     ).rejects.toThrow('the DLQ topic is unreachable');

@@ -1,19 +1,21 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { KafkaMessage } from 'kafkajs';
 import { startTypeScriptWorker } from '@casestats/config';
 import type { BatchStats } from '@casestats/read-model';
 import type { ApplyCheckpoint, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
-import { packMessages } from './message-split';
+import { FetchedBatch, keyOf } from './message-split';
 
+/** An invalid message, for the dead-letter topic: its key, value and offset as fetched, and why. */
 export interface DeadLetterOut {
-  message: KafkaMessage;
+  key: Buffer | null;
+  value: Buffer;
+  offset: string;
   code: string;
   reason: string;
 }
 
 interface Pending {
-  messages: KafkaMessage[];
+  fetched: FetchedBatch;
   sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>;
   resolve: (stats: BatchStats) => void;
   reject: (err: Error) => void;
@@ -38,14 +40,14 @@ export class BatchApplier {
   apply(
     schema: string,
     checkpoint: ApplyCheckpoint,
-    messages: KafkaMessage[],
+    fetched: FetchedBatch,
     sendDeadLetters: Pending['sendDeadLetters'],
   ): Promise<BatchStats> {
     const worker = this.worker ?? this.start();
     const id = this.nextId++;
-    const batch = packMessages(messages);
+    const { batch } = fetched;
     return new Promise<BatchStats>((resolve, reject) => {
-      this.pending.set(id, { messages, sendDeadLetters, resolve, reject });
+      this.pending.set(id, { fetched, sendDeadLetters, resolve, reject });
       worker.postMessage({ kind: 'apply', id, schema, checkpoint, batch } satisfies ToApplyWorker, [batch.values]);
     });
   }
@@ -91,7 +93,13 @@ export class BatchApplier {
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.kind === 'dead-letters') {
-      const letters = m.letters.map(({ index, code, reason }) => ({ message: p.messages[index], code, reason }));
+      const letters = m.letters.map(({ index, code, reason, value }) => ({
+        key: keyOf(p.fetched, index),
+        value: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+        offset: String(p.fetched.batch.offsets[index]),
+        code,
+        reason,
+      }));
       p.sendDeadLetters(letters).then(
         () => worker.postMessage({ kind: 'dead-letters-sent', id: m.id } satisfies ToApplyWorker),
         (err: Error) => worker.postMessage({ kind: 'dead-letters-sent', id: m.id, error: err.message } satisfies ToApplyWorker),

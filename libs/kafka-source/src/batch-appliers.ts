@@ -1,8 +1,8 @@
-import type { KafkaMessage } from 'kafkajs';
 import type { BatchStats } from '@casestats/read-model';
 import { DEFAULT_APPLY_THREADS } from '@casestats/config';
 import type { ApplyCheckpoint, ApplyWorkerData } from './apply.protocol';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
+import type { FetchedBatch } from './message-split';
 
 /**
  * Several apply workers, each batch to the one with the fewest in hand. Any worker may take any
@@ -22,14 +22,14 @@ export class BatchAppliers {
   async apply(
     schema: string,
     checkpoint: ApplyCheckpoint,
-    messages: KafkaMessage[],
+    fetched: FetchedBatch,
     sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>,
   ): Promise<BatchStats> {
     let i = 0;
     for (let k = 1; k < this.appliers.length; k++) if (this.inHand[k] < this.inHand[i]) i = k;
     this.inHand[i]++;
     try {
-      return await this.appliers[i].apply(schema, checkpoint, messages, sendDeadLetters);
+      return await this.appliers[i].apply(schema, checkpoint, fetched, sendDeadLetters);
     } finally {
       this.inHand[i]--;
     }

@@ -1,7 +1,7 @@
-import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { BatchStats } from '@casestats/read-model';
 import { BatchAppliers } from './batch-appliers';
+import { packMessages } from './message-split';
 
 /** Stand-ins for the worker threads: each records what it was given and finishes when told. */
 function fakes() {
@@ -25,7 +25,7 @@ function fakes() {
 }
 
 const apply = (a: BatchAppliers, partition: number) =>
-  a.apply('proj_1', { consumer: 'g', topic: 't', partition, firstOffset: 0, nextOffset: 1 }, [] as KafkaMessage[], async () => undefined);
+  a.apply('proj_1', { consumer: 'g', topic: 't', partition, firstOffset: 0, nextOffset: 1 }, packMessages([]), async () => undefined);
 
 describe('BatchAppliers: batches shared out over worker threads', () => {
   it('gives each batch to the thread with the fewest in hand, whatever its partition', async () => {

@@ -1,10 +1,12 @@
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { activeSchema, dataSourceUrl, readCheckpoints } from '@casestats/read-model';
 import type { DeadLetterOut } from './batch-applier';
 import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
+import { FetchedBatch, packMessages } from './message-split';
+import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -47,9 +49,8 @@ export class KafkaProjector {
       heartbeatInterval: 3_000,
       // A database or broker outage is waited out: retries back off, and kafkajs restarts the consumer after a crash.
       retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12 },
-      // Bigger batches amortise each transaction; a partition's chats never appear in another partition.
-      maxBytesPerPartition: 8 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // Small fetches; under load they join into bigger transactions (CoalescedBatch), which amortise each one.
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
@@ -72,6 +73,7 @@ export class KafkaProjector {
   async start(): Promise<void> {
     await this.ensureTopics();
     await Promise.all([this.producer.connect(), this.applier.ready()]);
+    this.schema = await activeSchema(this.o.db);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => void this.seekToStored(e.payload.memberAssignment));
@@ -87,7 +89,7 @@ export class KafkaProjector {
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.lagTimer = setInterval(() => void this.lag().catch(() => undefined), 5_000);
-    // An idle consumer gets no batch to notice a rebuild's switch with, so it also looks on its own.
+    // A rebuild's switch is noticed here, within a second, busy or idle.
     this.schemaTimer = setInterval(() => void this.followSwitch().catch(() => undefined), 1_000);
     this.o.log('info', 'projector consuming', { topic: this.o.topic, groupId: this.o.groupId });
   }
@@ -120,17 +122,16 @@ export class KafkaProjector {
   }
 
   /** After a rebuild's switch, every assigned partition resumes from the new schema's checkpoints. */
-  private async followSwitch(): Promise<boolean> {
+  private async followSwitch(): Promise<void> {
     const schema = await activeSchema(this.o.db);
     if (this.schema === null || schema === this.schema) {
       this.schema ??= schema;
-      return false;
+      return;
     }
     this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
     this.schema = schema;
     this.lanes.reset();
     await this.seekPartitions(this.assignment);
-    return true;
   }
 
   /** After a rebalance, every assigned partition resumes at the offset PostgreSQL stored with its records. */
@@ -157,21 +158,26 @@ export class KafkaProjector {
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (!batch.messages.length || !isRunning() || isStale()) return;
-    if (await this.followSwitch()) return;
-    if (!(await this.lanes.admit(batch.partition, heartbeat, isRunning)) || isStale()) return;
+    // The schema as last seen (start, then the timer): a batch applied to the old one after a
+    // rebuild's switch is harmless, since the new schema's checkpoints say where to resume. (A
+    // query per fetch sat in kafkajs's fetch loop: with small fetches, hundreds a second.)
     const schema = this.schema as string;
-    const { topic, partition, messages } = batch;
-    this.lanes.push(partition, { firstOffset: Number(messages[0].offset), run: () => this.apply(schema, topic, partition, messages) });
+    const { topic, partition } = batch;
+    const job = new CoalescedBatch(schema, packMessages(batch.messages), (fetched) => this.apply(schema, topic, partition, fetched));
+    if (!this.lanes.offer(partition, job)) {
+      if (!(await this.lanes.admit(partition, heartbeat, isRunning)) || isStale()) return;
+      this.lanes.push(partition, job);
+    }
     // kafkajs may fetch on from here; where the partition really is, PostgreSQL's checkpoint says.
     resolveOffset(batch.lastOffset());
     await heartbeat();
   }
 
-  private async apply(schema: string, topic: string, partition: number, messages: KafkaMessage[]): Promise<{ resumeAt: number } | void> {
+  private async apply(schema: string, topic: string, partition: number, fetched: FetchedBatch): Promise<{ resumeAt: number } | void> {
     const started = process.hrtime.bigint();
-    const nextOffset = Number(messages[messages.length - 1].offset) + 1;
-    const checkpoint = { consumer: this.o.groupId, topic, partition, firstOffset: Number(messages[0].offset), nextOffset };
-    const stats = await this.applier.apply(schema, checkpoint, messages, (letters) => this.sendDeadLetters(topic, partition, letters));
+    const { offsets } = fetched.batch;
+    const checkpoint = { consumer: this.o.groupId, topic, partition, firstOffset: offsets[0], nextOffset: offsets[offsets.length - 1] + 1 };
+    const stats = await this.applier.apply(schema, checkpoint, fetched, (letters) => this.sendDeadLetters(topic, partition, letters));
     if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
     this.metrics.applied += stats.applied;
     this.metrics.duplicates += stats.duplicates;
@@ -186,15 +192,15 @@ export class KafkaProjector {
     await this.producer.send({
       topic: this.o.dlqTopic,
       acks: -1,
-      messages: letters.map(({ message, code, reason }) => ({
-        key: message.key ?? null,
-        value: message.value ?? Buffer.alloc(0),
+      messages: letters.map(({ key, value, offset, code, reason }) => ({
+        key,
+        value,
         headers: {
           'x-dlq-reason': reason,
           'x-dlq-code': code,
           'x-source-topic': topic,
           'x-source-partition': String(partition),
-          'x-source-offset': message.offset,
+          'x-source-offset': offset,
         },
       })),
     });

@@ -14,6 +14,8 @@ export interface LaneJob {
   firstOffset: number;
   /** Applies the batch; returns an offset to resume from instead of going on (a gap), or nothing. */
   run(): Promise<{ resumeAt: number } | void>;
+  /** Takes a later job of its partition into itself while it waits to start: false when it will not (full). */
+  join?(next: LaneJob): boolean;
 }
 
 export interface PartitionLanesOptions {
@@ -33,6 +35,8 @@ interface Lane {
   tail: Promise<void>;
   /** While set, the lane waits to resume after a failure and takes no batch. */
   failedAt: number | null;
+  /** The last job queued, until it starts: later jobs may join it (offer). */
+  waiting: LaneJob | null;
   failures: number;
   room: (() => void)[];
 }
@@ -49,7 +53,7 @@ export class PartitionLanes {
   private lane(partition: number): Lane {
     let lane = this.lanes.get(partition);
     if (!lane) {
-      lane = { generation: 0, size: 0, tail: Promise.resolve(), failedAt: null, failures: 0, room: [] };
+      lane = { generation: 0, size: 0, tail: Promise.resolve(), failedAt: null, waiting: null, failures: 0, room: [] };
       this.lanes.set(partition, lane);
     }
     return lane;
@@ -70,12 +74,24 @@ export class PartitionLanes {
     return lane.failedAt === null && !this.stopped && isRunning();
   }
 
+  /**
+   * Hands a job to the one waiting to start in its partition's lane, if that one takes it (join):
+   * it then needs no room of its own. False when there is none, it is full, or the lane takes
+   * nothing now; the caller then admits and pushes the job.
+   */
+  offer(partition: number, job: LaneJob): boolean {
+    const lane = this.lane(partition);
+    return lane.waiting !== null && lane.failedAt === null && !this.stopped && lane.waiting.join?.(job) === true;
+  }
+
   /** Queues a job behind the partition's others. */
   push(partition: number, job: LaneJob): void {
     const lane = this.lane(partition);
     const generation = lane.generation;
     lane.size++;
+    lane.waiting = job;
     lane.tail = lane.tail.then(async () => {
+      if (lane.waiting === job) lane.waiting = null;
       try {
         if (generation !== lane.generation || this.stopped) return;
         const outcome = await job.run();
@@ -98,6 +114,7 @@ export class PartitionLanes {
     for (const p of partitions) {
       const lane = this.lane(p);
       lane.generation++;
+      lane.waiting = null;
       lane.room.splice(0).forEach((r) => r());
     }
   }
@@ -111,6 +128,7 @@ export class PartitionLanes {
 
   private fail(partition: number, lane: Lane, offset: number, error: Error): void {
     lane.generation++;
+    lane.waiting = null;
     lane.failedAt = offset;
     const wait = Math.min(this.o.maxRetryMs ?? 30_000, (this.o.retryMs ?? 300) * 2 ** lane.failures++);
     this.o.onError(partition, error, wait);

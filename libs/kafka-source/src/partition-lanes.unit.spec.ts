@@ -118,4 +118,41 @@ describe('partition lanes', () => {
     expect(ran).toEqual(['in flight']);
     expect(await l.admit(0, beat, running)).toBe(false);
   });
+  it('lets a later job join the one waiting to start, never the one running, nor one dropped by a reset or a failure', async () => {
+    const { l } = lanes({ depth: 2, retryMs: 1000 });
+    const ran: string[] = [];
+    const gate = deferred();
+    type Named = LaneJob & { name: string };
+    // Each job takes up to two others in, and says so when it runs.
+    const job = (name: string, before: () => Promise<void> = async () => undefined): Named => {
+      const joined: string[] = [];
+      return {
+        name,
+        firstOffset: 0,
+        run: async () => {
+          ran.push(joined.length ? `${name} with ${joined.join(', ')}` : name);
+          await before();
+        },
+        join: (next) => joined.length < 2 && joined.push((next as Named).name) > 0,
+      };
+    };
+    expect(l.offer(0, job('x'))).toBe(false); // nothing queued
+    l.push(0, job('a', () => gate.done));
+    await tick();
+    expect(l.offer(0, job('b'))).toBe(false); // 'a' has started
+    l.push(0, job('b'));
+    expect([l.offer(0, job('c')), l.offer(0, job('d')), l.offer(0, job('e'))]).toEqual([true, true, false]);
+    gate.release();
+    await tick();
+    expect(ran).toEqual(['a', 'b with c, d']);
+
+    l.push(1, { firstOffset: 0, run: () => new Promise(() => undefined) });
+    l.push(1, job('f'));
+    l.reset([1]);
+    expect(l.offer(1, job('g'))).toBe(false);
+    l.push(2, { firstOffset: 7, run: () => Promise.reject(new Error('down')) });
+    l.push(2, job('h'));
+    await tick();
+    expect(l.offer(2, job('i'))).toBe(false);
+  });
 });

@@ -4,6 +4,8 @@ import { activeSchema, dataSourceUrl, projectionDdl, projectionSchemaName } from
 import { BatchAppliers } from './batch-appliers';
 import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
+import { packMessages } from './message-split';
+import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export interface RebuildOptions {
   kafka: Kafka;
@@ -12,8 +14,8 @@ export interface RebuildOptions {
   /** The live projector's group: the rebuilt checkpoints are stored under its name, so it continues from them. */
   groupId: string;
   log: Log;
-  /** Bytes fetched per partition at a time; 8 MiB. Tests lower it to replay through many batches. */
-  maxBytesPerPartition?: number;
+  /** Bytes one transaction carries at most per partition (COALESCE_MAX_BYTES); tests lower it to replay through many. */
+  maxBatchBytes?: number;
   /** Worker threads applying batches; DEFAULT_APPLY_THREADS unless given. */
   applyThreads?: number;
 }
@@ -41,7 +43,8 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
   let applied = 0;
   if (!done()) {
-    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: o.maxBytesPerPartition ?? 8 * 1024 * 1024, maxBytes: 32 * 1024 * 1024 });
+    const batchBytes = o.maxBatchBytes ?? COALESCE_MAX_BYTES;
+    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: Math.min(FETCH_BYTES_PER_PARTITION, batchBytes) });
     const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
     await Promise.all([consumer.connect(), applier.ready()]);
     await consumer.subscribe({ topic: o.topic, fromBeginning: true });
@@ -63,23 +66,30 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
               if (done()) resolve();
               return;
             }
-            if (!(await lanes.admit(batch.partition, heartbeat, isRunning)) || isStale()) return;
             const { topic, partition } = batch;
-            const last = Number(messages[messages.length - 1].offset);
-            lanes.push(partition, {
-              firstOffset: Number(messages[0].offset),
-              run: async () => {
+            const last = messages[messages.length - 1].offset;
+            const job = new CoalescedBatch(
+              schema,
+              packMessages(messages),
+              async (fetched) => {
+                const { offsets } = fetched.batch;
+                const nextOffset = offsets[offsets.length - 1] + 1;
                 // A replay stores its dead letters (they reached the topic the first time), nothing more.
-                const checkpoint = { consumer: o.groupId, topic, partition, firstOffset: Number(messages[0].offset), nextOffset: last + 1 };
-                const stats = await applier.apply(schema, checkpoint, messages, async () => undefined);
+                const checkpoint = { consumer: o.groupId, topic, partition, firstOffset: offsets[0], nextOffset };
+                const stats = await applier.apply(schema, checkpoint, fetched, async () => undefined);
                 if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
                 applied += stats.applied;
-                next.set(partition, last + 1);
+                next.set(partition, nextOffset);
                 if (done()) resolve();
               },
-            });
+              batchBytes,
+            );
+            if (!lanes.offer(partition, job)) {
+              if (!(await lanes.admit(partition, heartbeat, isRunning)) || isStale()) return;
+              lanes.push(partition, job);
+            }
             // Without it kafkajs fetches the same batch again: the replay would never get past it.
-            resolveOffset(String(last));
+            resolveOffset(last);
             await heartbeat();
           },
         })

@@ -63,23 +63,30 @@ export async function loadDueChatStates(sql: Sql, schema: string, now: number, l
   return rows.map((r) => fromStored(r.state));
 }
 
-/** Writes these chats' states; `eventIds` (by chatKey) are the ids the batch applied to them, added to those stored. */
+/**
+ * Writes these chats' states; `eventIds` (by chatKey) are the ids the batch applied to them, added to those stored.
+ * The states travel apart from the rows, as one text of one state per line (JSON.stringify never
+ * writes a raw newline), zipped back by position: inside the rows' JSON, PostgreSQL parsed each
+ * state three times (the cast, the recordset, the json column), a third of the statement's time.
+ */
 export async function saveChatStates(sql: Sql, schema: string, chats: ChatState[], eventIds?: ReadonlyMap<string, string[]>): Promise<void> {
   if (!chats.length) return;
   const rows = chats.map((chat) => ({
     channel_id: chat.channelId,
     user_chat_id: chat.userChatId,
-    state: toStored(chat),
     completion_due_at: completionDueAt(chat),
     event_ids: eventIds?.get(chatKey(chat.channelId, chat.userChatId)) ?? [],
   }));
+  const states = chats.map((chat) => JSON.stringify(toStored(chat))).join('\n');
   await sql(
     `INSERT INTO ${assertSchemaName(schema)}.chat_states AS t (channel_id, user_chat_id, state, completion_due_at, event_ids)
-     SELECT channel_id, user_chat_id, state, ${fromEpochMs('completion_due_at')}, event_ids
-       FROM json_to_recordset($1::json)
-         AS x(channel_id text, user_chat_id text, state json, completion_due_at bigint, event_ids text[])
+     SELECT channel_id, user_chat_id, state::json, ${fromEpochMs('completion_due_at')}, event_ids
+       FROM ROWS FROM (
+              json_to_recordset($1::json) AS (channel_id text, user_chat_id text, completion_due_at bigint, event_ids text[]),
+              string_to_table($2, E'\\n')
+            ) AS x(channel_id, user_chat_id, completion_due_at, event_ids, state)
      ON CONFLICT (channel_id, user_chat_id)
      DO UPDATE SET state = EXCLUDED.state, completion_due_at = EXCLUDED.completion_due_at, event_ids = t.event_ids || EXCLUDED.event_ids`,
-    [JSON.stringify(rows)],
+    [JSON.stringify(rows), states],
   );
 }
