@@ -71,10 +71,12 @@ export class KafkaProjector {
   }
 
   async start(): Promise<void> {
+    // The apply threads load (~0.2 s) while the topics are checked and the clients connect.
+    const appliers = this.applier.ready();
+    appliers.catch(() => undefined); // awaited below
     await this.ensureTopics();
-    await Promise.all([this.producer.connect(), this.applier.ready()]);
+    await Promise.all([this.producer.connect(), this.consumer.connect(), appliers]);
     this.schema = await activeSchema(this.o.db);
-    await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => void this.seekToStored(e.payload.memberAssignment));
     this.consumer.on(this.consumer.events.CRASH, (e) =>

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, DynamicModule, Get, Header, Inject, Module, Res } from '@nestjs/common';
+import { Controller, DynamicModule, Get, Header, INestApplication, Inject, Module, Res } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -69,7 +69,20 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     log,
     applyThreads: config.projector.applyThreads,
   });
-  await projector.start();
+  // Nest starts on this thread while the projector's apply threads load on theirs.
+  const starting = projector.start();
+  starting.catch(() => undefined); // awaited below
+  let app: INestApplication | undefined;
+  try {
+    app = await NestFactory.create(ProjectorModule.register(projector, db), { logger: ['error', 'warn'] });
+    await app.listen(port, config.export.host);
+    await starting;
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await starting.then(() => projector.stop(), () => projector.stop()).catch(() => undefined);
+    throw err;
+  }
+  const server = app;
   // The wall clock is read here, in the shell: the projection only ever sees "now" as an argument.
   const sweeper = startSweeper(
     db,
@@ -80,9 +93,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
       else if (completed) log('info', 'cases completed by time', { completed });
     },
   );
-  const app = await NestFactory.create(ProjectorModule.register(projector, db), { logger: ['error', 'warn'] });
-  await app.listen(port, config.export.host);
-  const address = app.getHttpServer().address() as { port: number };
+  const address = server.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   log('info', 'projector listening', { url });
   return {
@@ -91,7 +102,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     async close() {
       sweeper.stop();
       await projector.stop();
-      await app.close();
+      await server.close();
     },
   };
 }
