@@ -6,7 +6,7 @@ import {
   UserChatOpened,
   UserChatQueued,
 } from '@casestats/events';
-import { CaseState, ChatAttributes, ChatState, RECORDING_WINDOW_MS, lastCase } from './case.state';
+import { CaseState, ChatAttributes, ChatState, RECORDING_WINDOW_MS, copyCase, lastCase } from './case.state';
 
 type FlowEvent = Extract<
   UserChatEvent,
@@ -53,7 +53,7 @@ export function completeDue(state: ChatState, now: number): ChatState {
   const last = lastCase(state);
   const due = completionDueAt(state);
   if (!last || due === null || due > now) return state;
-  return replaceLast(state, { ...last, state: 'completed', updatedAt: due });
+  return replaceLast(state, completed(last, due));
 }
 
 /** When the latest case will complete by time alone, or null if it cannot (open, or already completed). */
@@ -68,6 +68,13 @@ function startsCase(state: ChatState): boolean {
   return !last || last.closedAt !== null;
 }
 
+/** The case frozen at `at`: a copy, like every change here. */
+function completed(c: CaseState, at: number): CaseState {
+  const done = copyCase(c, at, c.attrs);
+  done.state = 'completed';
+  return done;
+}
+
 function isOpen(c: CaseState | undefined): c is CaseState {
   return c !== undefined && c.state === 'inProgress' && c.closedAt === null;
 }
@@ -76,7 +83,7 @@ function startCase(state: ChatState, event: UserChatQueued | UserChatOpened): Ch
   const previous = lastCase(state);
   const t = event.occurredAt;
   const kept: CaseState[] = previous
-    ? [...state.cases.slice(0, -1), previous.state === 'inProgress' ? { ...previous, state: 'completed', updatedAt: t } : previous]
+    ? [...state.cases.slice(0, -1), previous.state === 'inProgress' ? completed(previous, t) : previous]
     : [];
   const fresh: CaseState = {
     number: (previous?.number ?? 0) + 1,
@@ -109,7 +116,7 @@ function applyFlow(state: ChatState, event: FlowEvent): ChatState {
   // Flow events outside an open case (none yet, or after the close) are ignored.
   if (!isOpen(c)) return state;
   // The one copy of the case this event makes; the steps below fill it in before anyone sees it.
-  const next: CaseState = { ...c, updatedAt: event.occurredAt, attrs: state.attrs };
+  const next = copyCase(c, event.occurredAt, state.attrs);
   flowStep(next, event, isPhone(state.attrs));
   return withLastCase(state, state.attrs, next);
 }
@@ -211,7 +218,7 @@ function applyAttribute(state: ChatState, event: AttributeEvent): ChatState {
   const attrs = nextAttributes(state.attrs, event);
   const c = lastCase(state);
   if (!c || c.state !== 'inProgress') return { channelId: state.channelId, userChatId: state.userChatId, attrs, cases: state.cases };
-  return withLastCase(state, attrs, { ...c, attrs, updatedAt: event.occurredAt });
+  return withLastCase(state, attrs, copyCase(c, event.occurredAt, attrs));
 }
 
 function nextAttributes(a: ChatAttributes, event: AttributeEvent): ChatAttributes {

@@ -81,6 +81,38 @@ export function initialChatState(channelId: string, userChatId: string): ChatSta
   return { channelId, userChatId, attrs: emptyAttributes, cases: [] };
 }
 
+/**
+ * A copy of a case at a new time, with the chat's attributes. Written out field by field rather
+ * than spread: every case then has one shape, and evolve's reads of it stay monomorphic. Spreading
+ * cases made in different places (a literal, a spread, JSON.parse) went through V8's generic
+ * clone, property by property: a third of the projection's time.
+ */
+export function copyCase(c: CaseState, updatedAt: number, attrs: ChatAttributes): CaseState {
+  return {
+    number: c.number,
+    state: c.state,
+    updatedAt,
+    direction: c.direction,
+    userChatState: c.userChatState,
+    firstQueuedAt: c.firstQueuedAt,
+    firstOpenedAt: c.firstOpenedAt,
+    firstAssignment: c.firstAssignment,
+    firstUserMessageAt: c.firstUserMessageAt,
+    firstAskedAt: c.firstAskedAt,
+    firstRepliedAt: c.firstRepliedAt,
+    closedAt: c.closedAt,
+    missedBeforeOpen: c.missedBeforeOpen,
+    waitStartedAt: c.waitStartedAt,
+    totalReplyMs: c.totalReplyMs,
+    replyCount: c.replyCount,
+    holdStartedAt: c.holdStartedAt,
+    totalSnoozedMs: c.totalSnoozedMs,
+    snoozedCount: c.snoozedCount,
+    missedCount: c.missedCount,
+    attrs,
+  };
+}
+
 export function lastCase(state: ChatState): CaseState | undefined {
   return state.cases[state.cases.length - 1];
 }
