@@ -34,7 +34,8 @@ function take(n: number, seed: number): WireEvent[] {
 }
 
 async function noopRate(brokers: string[], topic: string, n: number): Promise<number> {
-  const consumer = testKafka(brokers).consumer({ groupId: `${topic}-noop` });
+  // A group of its own each time: re-running this part on a topic already read must read it all again.
+  const consumer = testKafka(brokers).consumer({ groupId: `${topic}-noop-${Date.now()}` });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const started = performance.now();
