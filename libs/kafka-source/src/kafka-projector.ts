@@ -5,7 +5,7 @@ import type { DeadLetterOut } from './batch-applier';
 import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, packMessages } from './message-split';
+import { FetchedBatch, offsetSpan, packMessages } from './message-split';
 import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -126,10 +126,7 @@ export class KafkaProjector {
   /** After a rebuild's switch, every assigned partition resumes from the new schema's checkpoints. */
   private async followSwitch(): Promise<void> {
     const schema = await activeSchema(this.o.db);
-    if (this.schema === null || schema === this.schema) {
-      this.schema ??= schema;
-      return;
-    }
+    if (schema === this.schema) return;
     this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
     this.schema = schema;
     this.lanes.reset();
@@ -166,10 +163,7 @@ export class KafkaProjector {
     const schema = this.schema as string;
     const { topic, partition } = batch;
     const job = new CoalescedBatch(schema, packMessages(batch.messages), (fetched) => this.apply(schema, topic, partition, fetched));
-    if (!this.lanes.offer(partition, job)) {
-      if (!(await this.lanes.admit(partition, heartbeat, isRunning)) || isStale()) return;
-      this.lanes.push(partition, job);
-    }
+    if (!(await this.lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
     // kafkajs may fetch on from here; where the partition really is, PostgreSQL's checkpoint says.
     resolveOffset(batch.lastOffset());
     await heartbeat();
@@ -177,8 +171,7 @@ export class KafkaProjector {
 
   private async apply(schema: string, topic: string, partition: number, fetched: FetchedBatch): Promise<{ resumeAt: number } | void> {
     const started = process.hrtime.bigint();
-    const { offsets } = fetched.batch;
-    const checkpoint = { consumer: this.o.groupId, topic, partition, firstOffset: offsets[0], nextOffset: offsets[offsets.length - 1] + 1 };
+    const checkpoint = { consumer: this.o.groupId, topic, partition, ...offsetSpan(fetched.batch) };
     const stats = await this.applier.apply(schema, checkpoint, fetched, (letters) => this.sendDeadLetters(topic, partition, letters));
     if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
     this.metrics.applied += stats.applied;

@@ -34,6 +34,11 @@ export function packMessages(messages: KafkaMessage[]): FetchedBatch {
   return { batch: { values: values.bytes.buffer as ArrayBuffer, bounds: values.bounds, offsets }, keys };
 }
 
+/** The offsets a batch's checkpoint spans: its first, and the one after its last. */
+export function offsetSpan(batch: PackedBatch): { firstOffset: number; nextOffset: number } {
+  return { firstOffset: batch.offsets[0], nextOffset: batch.offsets[batch.offsets.length - 1] + 1 };
+}
+
 /** Fetched batches of one partition, in order, as one: their bytes end to end in one buffer. */
 export function concatFetched(parts: FetchedBatch[]): FetchedBatch {
   if (parts.length === 1) return parts[0];

@@ -84,6 +84,18 @@ export class PartitionLanes {
     return lane.waiting !== null && lane.failedAt === null && !this.stopped && lane.waiting.join?.(job) === true;
   }
 
+  /**
+   * Hands a job over: to the one waiting in its lane (offer), or else into the lane once it has
+   * room (admit, push). False when it was not taken: the lane takes nothing now, or `current()`
+   * says the job is stale by the time there is room; the caller then leaves its batch unresolved.
+   */
+  async take(partition: number, job: LaneJob, heartbeat: () => Promise<void>, isRunning: () => boolean, current: () => boolean): Promise<boolean> {
+    if (this.offer(partition, job)) return true;
+    if (!(await this.admit(partition, heartbeat, isRunning)) || !current()) return false;
+    this.push(partition, job);
+    return true;
+  }
+
   /** Queues a job behind the partition's others. */
   push(partition: number, job: LaneJob): void {
     const lane = this.lane(partition);

@@ -155,4 +155,25 @@ describe('partition lanes', () => {
     await tick();
     expect(l.offer(2, job('i'))).toBe(false);
   });
+  it('take: joins the waiting job, else queues the job once there is room, and takes nothing stale', async () => {
+    const { l } = lanes({ depth: 2 });
+    const gate = deferred();
+    const joined: LaneJob[] = [];
+    const waiting: LaneJob = { firstOffset: 1, run: async () => undefined, join: (next) => joined.push(next) > 0 };
+    l.push(0, { firstOffset: 0, run: () => gate.done });
+    await tick();
+    expect(await l.take(0, waiting, beat, running, () => true)).toBe(true); // queued: the lane had room
+    const later: LaneJob = { firstOffset: 2, run: async () => undefined };
+    expect(await l.take(0, later, beat, running, () => true)).toBe(true);
+    expect(joined).toEqual([later]);
+
+    const lone: LaneJob = { firstOffset: 3, run: async () => undefined };
+    let stale = false;
+    l.push(1, { firstOffset: 0, run: () => gate.done });
+    l.push(1, { firstOffset: 1, run: async () => undefined }); // full, and takes nobody in
+    const taken = l.take(1, lone, beat, running, () => !stale);
+    stale = true;
+    gate.release();
+    expect(await taken).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@ import { activeSchema, dataSourceUrl, projectionDdl, projectionSchemaName } from
 import { BatchAppliers } from './batch-appliers';
 import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
-import { packMessages } from './message-split';
+import { offsetSpan, packMessages } from './message-split';
 import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export interface RebuildOptions {
@@ -72,22 +72,18 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
               schema,
               packMessages(messages),
               async (fetched) => {
-                const { offsets } = fetched.batch;
-                const nextOffset = offsets[offsets.length - 1] + 1;
+                const span = offsetSpan(fetched.batch);
                 // A replay stores its dead letters (they reached the topic the first time), nothing more.
-                const checkpoint = { consumer: o.groupId, topic, partition, firstOffset: offsets[0], nextOffset };
+                const checkpoint = { consumer: o.groupId, topic, partition, ...span };
                 const stats = await applier.apply(schema, checkpoint, fetched, async () => undefined);
                 if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
                 applied += stats.applied;
-                next.set(partition, nextOffset);
+                next.set(partition, span.nextOffset);
                 if (done()) resolve();
               },
               batchBytes,
             );
-            if (!lanes.offer(partition, job)) {
-              if (!(await lanes.admit(partition, heartbeat, isRunning)) || isStale()) return;
-              lanes.push(partition, job);
-            }
+            if (!(await lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
             // Without it kafkajs fetches the same batch again: the replay would never get past it.
             resolveOffset(last);
             await heartbeat();
