@@ -116,6 +116,38 @@ describe('applyBatch and the sweeper against PostgreSQL', () => {
     expect(userAfter).toEqual({ event_ids: ['u5-upd-1'], updated_name: 'Lee' });
   });
 
+  it('stores every text as given, whatever characters it holds: quotes, backslashes, braces, "NULL", control characters', async () => {
+    const awkward = ['say "hi"', 'back\\slash \\"', '{braces}, commas', 'NULL', 'null', ' padded ', 'line\nbreak\ttab', '상담원 😀', ''];
+    const events = [
+      ev('c9', 'userChat.created', '2025-07-09T00:00:00Z', { user: { id: 'u9', name: awkward[0] }, medium: { name: 'inAppChat', senderName: awkward[1] }, page: awkward[2] }),
+      ev('c9', 'userChat.queued', '2025-07-09T00:00:01Z', { initiatedBy: 'user' }),
+      ev('c9', 'userChat.tagsChanged', '2025-07-09T00:00:02Z', { tags: awkward.slice(0, -1) }),
+      ev('c9', 'userChat.descriptionChanged', '2025-07-09T00:00:03Z', { description: awkward[6] }),
+      ev('c9', 'userChat.summarized', '2025-07-09T00:00:04Z', { summary: awkward[3] }),
+      ev('c9', 'userChat.priorityChanged', '2025-07-09T00:00:05Z', { priority: awkward[8] }),
+      ev('c9', 'userChat.assigneeChanged', '2025-07-09T00:00:06Z', { assignee: { id: 'm-"9"', name: awkward[7] } }),
+      ev('c9', 'userChat.profileUpdated', '2025-07-09T00:00:07Z', { profile: { quote: awkward[0], slash: awkward[1], braces: awkward[2], n: 1.5, yes: true } }),
+    ];
+    await applyBatch(db.dataSource, SCHEMA, { events });
+    const [row] = await db.dataSource.query(
+      `SELECT user_name, medium_sender_name, page, tags, description, summarized_message, priority, assignee_id, assignee_name, profile, first_queued_at
+         FROM proj_1.case_records WHERE user_chat_id = 'c9'`,
+    );
+    expect(row).toEqual({
+      user_name: awkward[0],
+      medium_sender_name: awkward[1],
+      page: awkward[2],
+      tags: awkward.slice(0, -1),
+      description: awkward[6],
+      summarized_message: awkward[3],
+      priority: awkward[8],
+      assignee_id: 'm-"9"',
+      assignee_name: awkward[7],
+      profile: { quote: awkward[0], slash: awkward[1], braces: awkward[2], n: 1.5, yes: true },
+      first_queued_at: new Date('2025-07-09T00:00:01Z'),
+    });
+  });
+
   it('merges users shared by partitions applied at once and in any order: no deadlock, the same users as one sequential fold', async () => {
     // Three "partitions" of chats (keyed by chat) and one of user.updated (keyed by user), all
     // touching the same eight users; creation times tie on purpose, and chat ids differ beyond U+FFFF.
