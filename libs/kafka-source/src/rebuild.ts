@@ -27,74 +27,17 @@ export interface RebuildOptions {
  * partition from the new schema's checkpoints, so what arrived meanwhile lands there too.
  */
 export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: string; previous: string; events: number }> {
-  const previous = await activeSchema(o.db);
-  const [{ n }] = await o.db.query(`SELECT coalesce(max(substring(nspname from 6)::int), 0) + 1 AS n FROM pg_namespace WHERE nspname ~ '^proj_[0-9]+$'`);
-  const schema = projectionSchemaName(Number(n));
-  await o.db.transaction(async (m) => {
-    for (const sql of projectionDdl(schema)) await m.query(sql);
-  });
-  const admin = o.kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(o.topic)).map((p) => [p.partition, Number(p.high)]));
-  await admin.disconnect();
-  o.log('info', 'rebuild started', { schema, previous, endOffsets: Object.fromEntries(ends) });
-
-  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
-  const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
-  let applied = 0;
-  if (!done()) {
-    const batchBytes = o.maxBatchBytes ?? COALESCE_MAX_BYTES;
-    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: Math.min(FETCH_BYTES_PER_PARTITION, batchBytes) });
-    const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
-    await Promise.all([consumer.connect(), applier.ready()]);
-    await consumer.subscribe({ topic: o.topic, fromBeginning: true });
-    const lanes = new PartitionLanes({
-      resume: (partition, offset) => consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
-      onError: (partition, error, retryInMs) => o.log('warn', 'rebuild batch failed; resuming the partition', { partition, error: error.message, retryInMs }),
-    });
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
-      void consumer
-        .run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: 3,
-          eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-            const end = ends.get(batch.partition) ?? 0;
-            const messages = batch.messages.filter((m) => Number(m.offset) < end);
-            if (!messages.length) {
-              if (done()) resolve();
-              return;
-            }
-            const { topic, partition } = batch;
-            const last = messages[messages.length - 1].offset;
-            const job = new CoalescedBatch(
-              schema,
-              packMessages(messages),
-              async (fetched) => {
-                const span = offsetSpan(fetched.batch);
-                // A replay stores its dead letters (they reached the topic the first time), nothing more.
-                const checkpoint = { consumer: o.groupId, topic, partition, ...span };
-                const stats = await applier.apply(schema, checkpoint, fetched, async () => undefined);
-                if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
-                applied += stats.applied;
-                next.set(partition, span.nextOffset);
-                if (done()) resolve();
-              },
-              batchBytes,
-            );
-            if (!(await lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
-            // Without it kafkajs fetches the same batch again: the replay would never get past it.
-            resolveOffset(last);
-            await heartbeat();
-          },
-        })
-        .catch(reject);
-    });
-    await lanes.stop();
+  // The apply threads load (0.2-0.6 s) while the new schema is made and the end offsets are read.
+  const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
+  const ready = applier.ready();
+  ready.catch(() => undefined); // awaited below
+  let replayed: { schema: string; previous: string; applied: number };
+  try {
+    replayed = await replay(o, applier, ready);
+  } finally {
     await applier.close();
-    await consumer.disconnect();
   }
+  const { schema, previous, applied } = replayed;
   const switched = await o.db.query(
     `UPDATE projection_registry SET active_schema = $1, updated_at = now() WHERE name = 'cases' AND active_schema = $2 RETURNING name`,
     [schema, previous],
@@ -104,4 +47,88 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
   }
   o.log('info', 'rebuild switched the active projection', { schema, previous, applied });
   return { schema, previous, events: applied };
+}
+
+/** Makes the new schema and replays the topic into it, up to the end offsets seen at its start. */
+async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<void>): Promise<{ schema: string; previous: string; applied: number }> {
+  const ending = endOffsets(o.kafka, o.topic);
+  ending.catch(() => undefined); // awaited below
+  const previous = await activeSchema(o.db);
+  const [{ n }] = await o.db.query(`SELECT coalesce(max(substring(nspname from 6)::int), 0) + 1 AS n FROM pg_namespace WHERE nspname ~ '^proj_[0-9]+$'`);
+  const schema = projectionSchemaName(Number(n));
+  await o.db.transaction(async (m) => {
+    for (const sql of projectionDdl(schema)) await m.query(sql);
+  });
+  const ends = await ending;
+  o.log('info', 'rebuild started', { schema, previous, endOffsets: Object.fromEntries(ends) });
+
+  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
+  const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
+  let applied = 0;
+  if (!done()) {
+    const batchBytes = o.maxBatchBytes ?? COALESCE_MAX_BYTES;
+    const consumer = o.kafka.consumer({ groupId: `${o.groupId}-rebuild-${schema}`, maxBytesPerPartition: Math.min(FETCH_BYTES_PER_PARTITION, batchBytes) });
+    const lanes = new PartitionLanes({
+      resume: (partition, offset) => consumer.seek({ topic: o.topic, partition, offset: String(offset) }),
+      onError: (partition, error, retryInMs) => o.log('warn', 'rebuild batch failed; resuming the partition', { partition, error: error.message, retryInMs }),
+    });
+    try {
+      await Promise.all([consumer.connect(), ready]);
+      await consumer.subscribe({ topic: o.topic, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
+        void consumer
+          .run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            partitionsConsumedConcurrently: 3,
+            eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
+              const end = ends.get(batch.partition) ?? 0;
+              const messages = batch.messages.filter((m) => Number(m.offset) < end);
+              if (!messages.length) {
+                if (done()) resolve();
+                return;
+              }
+              const { topic, partition } = batch;
+              const last = messages[messages.length - 1].offset;
+              const job = new CoalescedBatch(
+                schema,
+                packMessages(messages),
+                async (fetched) => {
+                  const span = offsetSpan(fetched.batch);
+                  // A replay stores its dead letters (they reached the topic the first time), nothing more.
+                  const checkpoint = { consumer: o.groupId, topic, partition, ...span };
+                  const stats = await applier.apply(schema, checkpoint, fetched, async () => undefined);
+                  if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
+                  applied += stats.applied;
+                  next.set(partition, span.nextOffset);
+                  if (done()) resolve();
+                },
+                batchBytes,
+              );
+              if (!(await lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
+              // Without it kafkajs fetches the same batch again: the replay would never get past it.
+              resolveOffset(last);
+              await heartbeat();
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await lanes.stop();
+      await consumer.disconnect();
+    }
+  }
+  return { schema, previous, applied };
+}
+
+/** The partitions' end offsets now: where the replay stops. */
+async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
