@@ -9,6 +9,7 @@ import { ExportJobs1764000100000 } from './migrations/1764000100000-export-jobs'
 import { EventIdsInState1764000200000 } from './migrations/1764000200000-event-ids-in-state';
 import { CustomProfileIndex1764000300000 } from './migrations/1764000300000-custom-profile-index';
 import { ChatStateJson1764000400000 } from './migrations/1764000400000-chat-state-json';
+import { HotUpdates1764000500000 } from './migrations/1764000500000-hot-updates';
 import { ExportJobEntity } from './entities/export-job.entity';
 import { ExportAuditEntity } from './entities/export-audit.entity';
 
@@ -16,7 +17,7 @@ export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities']
 
 /** Other features (the export jobs) add their tables through these two lists. */
 export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ExportJobEntity, ExportAuditEntity, ...projectionEntities];
-export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000, ChatStateJson1764000400000];
+export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000, ChatStateJson1764000400000, HotUpdates1764000500000];
 
 export interface Database {
   dataSource: DataSource;

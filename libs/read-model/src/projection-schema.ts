@@ -16,7 +16,22 @@ export function projectionSchemaName(version: number): string {
 
 /** A fresh projection schema, as the latest migration leaves one. */
 export function projectionDdl(schema: string): string[] {
-  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema)];
+  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema)];
+}
+
+/**
+ * Migration 1764000500000: room on each case-record page for the next version of its rows. The
+ * projector rewrites an in-progress case's record in every batch that touches it; a new version
+ * that fits on its row's page, with no indexed column changed, is a HOT update: no index entry is
+ * written and the dead version is pruned from the page. Measured on the bench's million events:
+ * 3% of the case-record updates were HOT on full pages, 89% at this fill factor, with no change in
+ * the projector's rate. The price is a table about a quarter larger, as inserts stop at 80% of a
+ * page and completed cases are never rewritten to use the rest. (The chat states gained nothing
+ * from it: most of their updates change the indexed completion_due_at.)
+ */
+export const CASE_RECORDS_FILLFACTOR = 80;
+export function hotUpdatesDdl(schema: string): string[] {
+  return [`ALTER TABLE ${assertSchemaName(schema)}.case_records SET (fillfactor = ${CASE_RECORDS_FILLFACTOR})`];
 }
 
 /**
