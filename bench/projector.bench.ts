@@ -18,7 +18,7 @@ import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
 import { runApart } from './apart';
-import { REPEATS, median } from './stats';
+import { REPEATS, median, range } from './stats';
 
 const N = Number(process.argv[2] ?? 1_000_000);
 /** A child's part (see measureApart): `noop` or `project`, with the topic. */
@@ -219,9 +219,9 @@ async function main() {
   const row = (what: string, rates: Rate[]) => {
     const r = { rate: median(rates.map((x) => x.rate)), steady: median(rates.map((x) => x.steady)) };
     const ratios = rates.map((x, i) => x.rate / floors[i]);
-    const spread = rates.length > 1 ? ` (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})` : '';
-    const floorSpread = floors.length > 1 && rates.length > 1 ? ` (${Math.round(Math.min(...floors))}–${Math.round(Math.max(...floors))})` : '';
-    return `| ${what} ${sent.toLocaleString('en-US')} events | ${Math.round(r.rate)} ev/s (steady ${Math.round(r.steady)}) | no-op consumer ${Math.round(floor)} ev/s${floorSpread} | ${(r.rate / floor).toFixed(2)}x${spread} (goal ≥ 0.5x) |`;
+    // A single run (three processes) is set against the median floor alone: no ranges.
+    const floorRange = rates.length > 1 ? range(floors, 0) : '';
+    return `| ${what} ${sent.toLocaleString('en-US')} events | ${Math.round(r.rate)} ev/s (steady ${Math.round(r.steady)}) | no-op consumer ${Math.round(floor)} ev/s${floorRange} | ${(r.rate / floor).toFixed(2)}x${range(ratios, 2)} (goal ≥ 0.5x) |`;
   };
   if (REPEATS > 1) console.log(`medians of ${REPEATS} alternating runs of the floor and the projector (ranges in brackets)`);
   console.log(row('projector', runs.map((x) => x.projector)));

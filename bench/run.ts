@@ -10,15 +10,13 @@ import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { CUSTOM_PROFILE_SQL } from '@casestats/read-model';
 import { runApart } from './apart';
-import { REPEATS, median } from './stats';
+import { REPEATS, median, range } from './stats';
 import { ensureDataset } from './dataset';
 
 const ROOT = resolve(__dirname, '..');
 const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const sizes = (process.env.BENCH_SIZES ?? '100000,300000,1000000').split(',').map(Number);
-const repeats = REPEATS;
 const log = (s: string) => console.log(s);
-const range = (xs: number[], digits: number) => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})` : '');
 
 function child(script: string, args: string[]): Record<string, number> {
   return runApart<Record<string, number>>(script, args);
@@ -40,21 +38,21 @@ async function dayOfNthCase(url: string, n: number): Promise<string> {
 async function explain(url: string, from: string, to: string): Promise<string> {
   const c = new Client({ connectionString: url });
   await c.connect();
-  const range = [`${from}T00:00:00+09:00`, `${to}T00:00:00+09:00`];
+  const bounds = [`${from}T00:00:00+09:00`, `${to}T00:00:00+09:00`];
   const count = await c.query(
     `EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM proj_1.case_records r WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2`,
-    range,
+    bounds,
   );
   // The export's row query as its portal runs it (extended protocol, planned for all rows).
   const cursor = await c.query(
     `EXPLAIN SELECT r.* FROM proj_1.case_records r WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2
       ORDER BY r.case_created_at, r.user_chat_case_id`,
-    range,
+    bounds,
   );
   const rows = await c.query(
     `EXPLAIN SELECT r.* FROM proj_1.case_records r WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2
       AND r.team_id = ANY($3::text[]) ORDER BY r.case_created_at, r.user_chat_case_id`,
-    [...range, ['t-1-1']],
+    [...bounds, ['t-1-1']],
   );
   // The export's snapshot connections run with jit off (case-snapshot.ts).
   await c.query(`SET jit = off`);
@@ -62,7 +60,7 @@ async function explain(url: string, from: string, to: string): Promise<string> {
     `EXPLAIN ANALYZE SELECT DISTINCT k.key COLLATE "C" AS key FROM proj_1.case_records r, jsonb_object_keys(r.profile) AS k(key)
       WHERE r.channel_id = 'ch-1' AND r.case_created_at >= $1 AND r.case_created_at < $2
         AND ${CUSTOM_PROFILE_SQL('r')} <> '{}'::jsonb AND k.key NOT IN ('csat', 'csatComment') ORDER BY 1`,
-    range,
+    bounds,
   );
   await c.end();
   const plan = (title: string, r: { rows: Record<string, string>[] }) => [`  -- ${title}`, ...r.rows.map((x) => `    ${x['QUERY PLAN']}`)].join('\n');
@@ -100,7 +98,7 @@ async function main() {
       // Alternately, so that a change in the machine's speed meets both alike.
       const exps: Record<string, number>[] = [];
       const floors: Record<string, number>[] = [];
-      for (let i = 0; i < repeats; i++) {
+      for (let i = 0; i < REPEATS; i++) {
         exps.push(child('bench/export-run.ts', [url, 'ch-1', '2025-07-01', to, join(dir, `export-${size}.xlsx`)]));
         floors.push(child('bench/floor-xlsx.ts', [String(exps[i].rows), join(dir, `floor-${size}.xlsx`)]));
       }
@@ -123,7 +121,7 @@ async function main() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  log(`\n${repeats > 1 ? `medians of ${repeats} alternating runs (their range in brackets); peak RSS the highest\n` : ''}| figure | time | floor | ratio | peak RSS |\n|---|---|---|---|---|`);
+  log(`\n${REPEATS > 1 ? `medians of ${REPEATS} alternating runs (their range in brackets); peak RSS the highest\n` : ''}| figure | time | floor | ratio | peak RSS |\n|---|---|---|---|---|`);
   for (const r of results) log(r);
   if (process.env.BENCH_PROJECTOR !== '0') {
     log('\nprojector (bench/projector.bench.ts):');
