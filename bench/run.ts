@@ -102,11 +102,14 @@ async function main() {
         exps.push(child('bench/export-run.ts', [url, 'ch-1', '2025-07-01', to, join(dir, `export-${size}.xlsx`)]));
         floors.push(child('bench/floor-xlsx.ts', [String(exps[i].rows), join(dir, `floor-${size}.xlsx`)]));
       }
-      const exp = { rows: exps[0].rows, seconds: median(exps.map((e) => e.seconds)), peakRssMb: Math.max(...exps.map((e) => e.peakRssMb)), leastRssMb: Math.min(...exps.map((e) => e.peakRssMb)) };
-      const floor = { seconds: median(floors.map((f) => f.seconds)), peakRssMb: Math.max(...floors.map((f) => f.peakRssMb)) };
-      const ratios = exps.map((e, i) => e.seconds / floors[i].seconds);
+      const expSeconds = exps.map((e) => e.seconds);
+      const floorSeconds = floors.map((f) => f.seconds);
+      const expRss = exps.map((e) => e.peakRssMb);
+      const exp = { rows: exps[0].rows, seconds: median(expSeconds), peakRssMb: Math.max(...expRss), leastRssMb: Math.min(...expRss) };
+      const floor = { seconds: median(floorSeconds), peakRssMb: Math.max(...floors.map((f) => f.peakRssMb)) };
+      const ratios = expSeconds.map((s, i) => s / floorSeconds[i]);
       results.push(
-        `| export ${exp.rows.toLocaleString('en-US')} rows | ${exp.seconds.toFixed(1)} s${range(exps.map((e) => e.seconds), 1)} | ${floor.seconds.toFixed(1)} s${range(floors.map((f) => f.seconds), 1)} | ${(exp.seconds / floor.seconds).toFixed(2)}x${range(ratios, 2)} (goal ≤ 1.0x, ≤ 60 s) | ${exp.peakRssMb} MB at most (floor ${floor.peakRssMb} MB) |`,
+        `| export ${exp.rows.toLocaleString('en-US')} rows | ${exp.seconds.toFixed(1)} s${range(expSeconds, 1)} | ${floor.seconds.toFixed(1)} s${range(floorSeconds, 1)} | ${(exp.seconds / floor.seconds).toFixed(2)}x${range(ratios, 2)} (goal ≤ 1.0x, ≤ 60 s) | ${exp.peakRssMb} MB at most (floor ${floor.peakRssMb} MB) |`,
       );
       log(results[results.length - 1]);
       if (size === Math.max(...sizes)) {
