@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
@@ -83,6 +84,33 @@ describe('export jobs survive failures', () => {
     expect(audit).toMatchObject({ outcome: 'failed' });
     await server.close();
     server = undefined;
+  });
+
+  it('housekeeping removes the files of ended jobs, never a running job\'s: its finished file appears a moment before the job is marked succeeded', async () => {
+    const jobs = { running: randomUUID(), succeeded: randomUUID(), failed: randomUUID() };
+    for (const [status, id] of Object.entries(jobs)) {
+      await ds.query(
+        `INSERT INTO export_jobs (id, channel_id, member_id, from_date, to_date, timezone, reason, status, file_name, worker_id, heartbeat_at)
+         VALUES ($1, 'ch-1', 'm-9', '2025-07-01', '2025-07-02', 'Asia/Seoul', 'housekeeping', $2, 'x.xlsx', 'another-instance', now())`,
+        [id, status],
+      );
+    }
+    const exportsDir = join(dir, 'exports');
+    mkdirSync(exportsDir, { recursive: true });
+    const partial = (id: string) => `.${id}.xlsx.0123456789ab.partial`;
+    const files = [`${jobs.running}.xlsx`, partial(jobs.running), `${jobs.succeeded}.xlsx`, partial(jobs.succeeded), `${jobs.failed}.xlsx`];
+    for (const name of files) writeFileSync(join(exportsDir, name), 'x');
+    const config = loadConfig({ ...env(), EXPORT_MAINTENANCE_INTERVAL_MS: '100', EXPORT_STALE_JOB_MS: '600000' });
+    server = await startExportServer(config, ds, () => undefined, 0);
+    const left = () => readdirSync(exportsDir).filter((f) => Object.values(jobs).some((id) => f.includes(id))).sort();
+    await until(async () => left(), (names) => !names.includes(`${jobs.failed}.xlsx`) && !names.includes(partial(jobs.succeeded)), 10_000);
+    // Several more passes: what is left now is what housekeeping keeps.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(left()).toEqual([`${jobs.running}.xlsx`, partial(jobs.running), `${jobs.succeeded}.xlsx`].sort());
+    await server.close();
+    server = undefined;
+    await ds.query(`DELETE FROM export_jobs WHERE id = ANY($1::uuid[])`, [Object.values(jobs)]);
+    for (const name of left()) rmSync(join(exportsDir, name));
   });
 
   it('a job whose database connections are killed mid-export retries and finishes a complete file', async () => {

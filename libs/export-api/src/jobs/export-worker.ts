@@ -184,7 +184,11 @@ export class ExportWorker {
     }
   }
 
-  /** Partial files of jobs no longer running, and files whose job is gone, never outlive their job. */
+  /**
+   * Partial files of jobs no longer running, and files whose job is gone, never outlive their job.
+   * A running job's finished file is kept too: the export renames it into place a moment before
+   * its job is marked succeeded, and removing it then lost a succeeded job's file.
+   */
   private async removeOrphans(): Promise<void> {
     const dir = this.config.export.fileDir;
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -198,8 +202,8 @@ export class ExportWorker {
     const status = new Map(rows.map((r) => [r.id, r.status]));
     for (const [id, files] of ids) {
       for (const name of files) {
-        const partial = name.endsWith('.partial');
-        const keep = partial ? status.get(id) === 'running' || this.active.has(id) : status.get(id) === 'succeeded';
+        const running = status.get(id) === 'running' || this.active.has(id);
+        const keep = running || (status.get(id) === 'succeeded' && !name.endsWith('.partial'));
         if (!keep) await rm(join(dir, name), { force: true });
       }
     }
