@@ -95,6 +95,21 @@ describe('zoned time', () => {
     expect(new Zone('Asia/Kolkata').offsetAt(Date.parse('2025-07-01T00:07:00Z'))).toBe(5.5 * 3_600_000);
   });
 
+  it('starts a day at its first instant, also where a transition skips or repeats its midnight', () => {
+    const start = (zone: string, date: string) => new Date(new Zone(zone).startOfDay(date)).toISOString();
+    expect(start('Asia/Seoul', '2025-07-01')).toBe('2025-06-30T15:00:00.000Z');
+    // New York changes at 02:00, away from midnight.
+    expect(start('America/New_York', '2025-03-09')).toBe('2025-03-09T05:00:00.000Z');
+    expect(start('America/New_York', '2025-11-02')).toBe('2025-11-02T04:00:00.000Z');
+    // Santiago and Havana spring forward at midnight: the day begins at 01:00, the transition.
+    expect(start('America/Santiago', '2025-09-06')).toBe('2025-09-06T04:00:00.000Z');
+    expect(start('America/Santiago', '2025-09-07')).toBe('2025-09-07T04:00:00.000Z');
+    expect(start('America/Havana', '2025-03-09')).toBe('2025-03-09T05:00:00.000Z');
+    // Santiago falls back from 24:00 to 23:00: the 5th of April has 25 hours.
+    expect(start('America/Santiago', '2025-04-05')).toBe('2025-04-05T03:00:00.000Z');
+    expect(start('America/Santiago', '2025-04-06')).toBe('2025-04-06T04:00:00.000Z');
+  });
+
   it('clamps months to their last day', () => {
     expect(addMonthsClamped('2025-01-31', 1)).toBe('2025-02-28');
     expect(addMonthsClamped('2024-01-31', 1)).toBe('2024-02-29');

@@ -60,14 +60,22 @@ export class Zone {
     return local - (ms - (ms % 1000));
   }
 
-  /** The instant at which the local calendar day `YYYY-MM-DD` begins. */
+  /**
+   * The first instant of the local calendar day `YYYY-MM-DD`: its midnight under one of the
+   * offsets in effect around it (the earlier, where a fall-back repeats it), or, where a
+   * spring-forward skips midnight (America/Santiago, America/Havana), the transition itself.
+   */
   startOfDay(date: string): number {
     const [y, m, d] = date.split('-').map(Number);
     const wall = Date.UTC(y, m - 1, d);
-    // Two passes settle the offset in effect at the result, also next to a transition.
-    let instant = wall - this.offsetAt(wall);
-    instant = wall - this.offsetAt(instant);
-    return instant;
+    const offsets = [this.offsetAt(wall - DAY), this.offsetAt(wall), this.offsetAt(wall + DAY)];
+    let start = Infinity;
+    for (const offset of offsets) {
+      const instant = wall - offset;
+      if (instant + this.offsetAt(instant) === wall) start = Math.min(start, instant);
+    }
+    // No midnight: the day begins where the old offset would have reached it.
+    return start === Infinity ? wall - Math.min(...offsets) : start;
   }
 
   /**
