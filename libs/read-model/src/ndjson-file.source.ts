@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DataSource } from 'typeorm';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { applyBatch } from './apply-batch';
@@ -38,18 +37,47 @@ export async function projectNdjsonFile(
     deadLetters = [];
     onBatch?.(stats);
   };
-  const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-  for await (const line of lines) {
+  for await (const line of byteLines(file)) {
     stats.lines++;
-    if (line.trim() === '') continue;
+    if (isBlank(line)) continue;
     const parsed = parseEvent(line);
     if (parsed.ok) events.push(parsed.event);
     else {
       stats.invalid++;
-      deadLetters.push({ source, position: String(stats.lines), ...parsed.error, raw: Buffer.from(line, 'utf8') });
+      deadLetters.push({ source, position: String(stats.lines), ...parsed.error, raw: Buffer.from(line) });
     }
     if (events.length + deadLetters.length >= batchSize) await flush();
   }
   await flush();
   return stats;
+}
+
+/**
+ * A file's lines as their bytes (without the LF or CRLF that ends them): parseEvent then checks
+ * the UTF-8 as it does a Kafka value, and a dead letter keeps the bytes as they were. (readline
+ * decoded leniently: an invalid byte became U+FFFD and the event was accepted, unlike from Kafka.)
+ */
+async function* byteLines(file: string): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      yield withoutCr(parts.length ? Buffer.concat([...parts, piece]) : piece);
+      parts = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) parts.push(chunk.subarray(start));
+  }
+  if (parts.length) yield withoutCr(Buffer.concat(parts));
+}
+
+function withoutCr(line: Buffer): Buffer {
+  return line.length && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
+}
+
+/** Only spaces, tabs and carriage returns: a line that holds no event. */
+function isBlank(line: Buffer): boolean {
+  for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
+  return true;
 }
