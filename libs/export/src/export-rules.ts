@@ -3,7 +3,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { AppError, ErrorCode, FieldProblem } from '@casestats/config';
 import { CaseSelection } from '@casestats/read-model';
 import { ExportRequestDto } from './export-request.dto';
-import { Zone, addDays, addMonthsClamped, isCalendarDate, isTimeZone } from './zoned-time';
+import { Zone, addDays, addMonthsClamped, canonicalTimeZone, isCalendarDate, isTimeZone } from './zoned-time';
 
 export interface ExportRules {
   /** The day case statistics started; nothing earlier can be asked for. */
@@ -41,15 +41,16 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     throw new AppError('EXPORT.INVALID_REQUEST', 'the export request must be a JSON object');
   }
   const dto = plainToInstance(ExportRequestDto, body);
-  const problems: FieldProblem[] = flatten(validateSync(dto, { forbidUnknownValues: false }));
+  // An unknown key is refused, not ignored: a misspelt filter ("teamId") would export the whole channel.
+  const problems: FieldProblem[] = flatten(validateSync(dto, { forbidUnknownValues: false, whitelist: true, forbidNonWhitelisted: true }));
   const has = (field: string) => problems.some((p) => p.field === field);
   const add = (field: string, code: ErrorCode, message: string) => problems.push({ field, code, message });
 
   if (!has('from') && !isCalendarDate(dto.from)) add('from', 'EXPORT.INVALID_REQUEST', 'from must be a calendar date YYYY-MM-DD');
   if (!has('to') && !isCalendarDate(dto.to)) add('to', 'EXPORT.INVALID_REQUEST', 'to must be a calendar date YYYY-MM-DD');
-  const timezone = dto.timezone ?? rules.defaultTimezone;
-  if (!has('timezone') && !isTimeZone(timezone)) {
-    add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(timezone)} is not an IANA time zone`);
+  const asked = dto.timezone ?? rules.defaultTimezone;
+  if (!has('timezone') && !isTimeZone(asked)) {
+    add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(asked)} is not an IANA time zone`);
   }
   if (!has('from') && !has('to')) {
     if (dto.from < rules.statsStartDate) {
@@ -77,6 +78,8 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     const values = dto.filters?.[key];
     if (values?.length) filters[key] = [...new Set(values)];
   }
+  // Intl takes a zone's name in any case ("asia/seoul"); the job and the file name it as IANA does.
+  const timezone = canonicalTimeZone(asked);
   const zone = new Zone(timezone);
   return {
     channelId,
@@ -100,15 +103,28 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     // "Is required" (a missing value fails the type check) says more than the format rule behind it.
     const entries = Object.entries(e.constraints ?? {}).sort(([a], [b]) => Number(b === 'isString') - Number(a === 'isString'));
-    const own = entries.map(([, message]) => ({
+    const own = entries.map(([constraint, message]) => ({
       field,
       code: 'EXPORT.INVALID_REQUEST' as ErrorCode,
-      message: message.startsWith(e.property) || prefix === '' ? message : `${field}: ${message}`,
+      message:
+        constraint === 'whitelistValidation'
+          ? unknownKey(field, prefix)
+          : message.startsWith(e.property) || prefix === ''
+            ? message
+            : `${field}: ${message}`,
     }));
     // Only the first message of a field: "password is required" says enough without the charset rule too.
     return [...own.slice(0, 1), ...flatten(e.children ?? [], field)];
   });
 }
+
+function unknownKey(field: string, parent: string): string {
+  return parent === 'filters'
+    ? `${field} is not a filter; the filters are ${FILTER_KEYS.join(', ')}`
+    : `${field} is not a field of an export request; the fields are ${REQUEST_KEYS.join(', ')}`;
+}
+
+const REQUEST_KEYS = ['from', 'to', 'timezone', 'filters', 'password', 'reason'];
 
 /** The cap is checked on a count before any work starts: never a silently truncated file. */
 export function assertWithinRowCap(count: number, maxRows: number): void {

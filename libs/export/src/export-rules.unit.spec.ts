@@ -58,6 +58,25 @@ describe('export rules', () => {
     ]);
   });
 
+  it('refuses keys it does not know, naming them: a misspelt filter must not export the whole channel', () => {
+    expect(problems({ ...ok, filters: { teamId: ['t1'] }, filter: {} })).toEqual([
+      ['filter', 'EXPORT.INVALID_REQUEST'],
+      ['filters.teamId', 'EXPORT.INVALID_REQUEST'],
+    ]);
+    try {
+      validateExportRequest('ch-1', { ...ok, timeZone: 'UTC' }, RULES);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Error).message).toBe('timeZone is not a field of an export request; the fields are from, to, timezone, filters, password, reason');
+    }
+  });
+
+  it('names the time zone as IANA does, whatever its case in the request', () => {
+    const v = validateExportRequest('ch-1', { ...ok, timezone: 'asia/seoul' }, RULES);
+    expect(v.timezone).toBe('Asia/Seoul');
+    expect(v.selection.from.toISOString()).toBe('2025-06-30T15:00:00.000Z');
+  });
+
   it('never echoes the password in a message', () => {
     try {
       validateExportRequest('ch-1', { ...ok, password: 'hunter2 !' }, RULES);

@@ -16,6 +16,11 @@ export function isTimeZone(name: string): boolean {
   }
 }
 
+/** The zone's IANA name as Intl resolves it (`asia/seoul` → `Asia/Seoul`); the name must be valid. */
+export function canonicalTimeZone(name: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+}
+
 export class Zone {
   private readonly format: Intl.DateTimeFormat;
   private readonly offsets = new Map<number, number>();
