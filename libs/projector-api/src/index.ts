@@ -1,2 +1,3 @@
 export { startProjector, jsonLog, type RunningProjector } from './projector-app';
 export { runProjectorProcess } from './projector-process';
+export * from './applied-horizon';

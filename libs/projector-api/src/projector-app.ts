@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
 import { KafkaProjector, Log, createKafka } from '@casestats/kafka-source';
 import { activeSchema, startSweeper } from '@casestats/read-model';
+import { topicAppliedHorizon } from './applied-horizon';
 
 const PROJECTOR = Symbol('PROJECTOR');
 const DATA_SOURCE = Symbol('DATA_SOURCE');
@@ -55,6 +56,8 @@ export const jsonLog: Log = (level, msg, fields = {}) => {
 export interface RunningProjector {
   url: string;
   projector: KafkaProjector;
+  /** One sweep now, as the timer runs it (errors are reported through the log). */
+  sweep(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,9 +87,14 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
   }
   const server = app;
   // The wall clock is read here, in the shell: the projection only ever sees "now" as an argument.
+  const kafka = createKafka(config.kafka.brokers, `${config.kafka.clientId}-sweeper`);
   const sweeper = startSweeper(
     db,
-    { intervalMs: config.projector.sweepIntervalMs, graceMs: config.projector.sweepGraceMs },
+    {
+      intervalMs: config.projector.sweepIntervalMs,
+      graceMs: config.projector.sweepGraceMs,
+      horizon: () => topicAppliedHorizon(kafka, db, config.kafka.topic, config.kafka.groupId),
+    },
     Date.now,
     (completed, error) => {
       if (error) log('warn', 'sweep failed; will try again', { error: error.message });
@@ -99,6 +107,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
   return {
     url,
     projector,
+    sweep: () => sweeper.sweep(),
     async close() {
       sweeper.stop();
       await projector.stop();

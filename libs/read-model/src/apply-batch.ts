@@ -55,7 +55,7 @@ export async function applyBatch(db: Transactional, schema: string, input: Batch
 
     const outcome = events.length ? await project(sql, schema, events) : null;
     await saveDeadLetters(sql, deadLetters);
-    if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset);
+    if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset, latestOccurredAt(events));
     // Last: users are shared by every partition's transactions, so their row locks (taken in
     // one order) are held only from here to the commit, not through the whole batch.
     const userDuplicates = outcome?.userEvents.length ? await projectUsersOf(sql, schema, outcome) : 0;
@@ -76,6 +76,13 @@ async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Prom
   await saveChatStates(sql, schema, outcome.chats, outcome.chatEventIds);
   await upsertCaseRecords(sql, schema, outcome.cases);
   return outcome;
+}
+
+/** The checkpoint's event-time watermark: the latest `occurredAt` among the applied events. */
+function latestOccurredAt(events: CaseStatsEvent[]): number | undefined {
+  let latest: number | undefined;
+  for (const e of events) if (latest === undefined || e.occurredAt > latest) latest = e.occurredAt;
+  return latest;
 }
 
 /** The chats these events belong to, each once. */

@@ -1,4 +1,4 @@
-import { Sql } from './sql';
+import { Sql, fromEpochMs } from './sql';
 import { assertSchemaName } from './projection-schema';
 
 export interface CheckpointKey {
@@ -22,12 +22,31 @@ export async function lockCheckpoint(sql: Sql, schema: string, key: CheckpointKe
   return Number(row.next_offset);
 }
 
-export async function storeCheckpoint(sql: Sql, schema: string, key: CheckpointKey, nextOffset: number): Promise<void> {
+/** Moves the checkpoint to `nextOffset`; `appliedUntil` is the latest `occurredAt` the batch applied (its watermark only grows). */
+export async function storeCheckpoint(sql: Sql, schema: string, key: CheckpointKey, nextOffset: number, appliedUntil?: number): Promise<void> {
   await sql(
-    `UPDATE ${assertSchemaName(schema)}.checkpoints SET next_offset = $4, updated_at = now()
+    `UPDATE ${assertSchemaName(schema)}.checkpoints
+        SET next_offset = $4, updated_at = now(), applied_until = GREATEST(applied_until, ${fromEpochMs('$5')})
       WHERE consumer = $1 AND topic = $2 AND partition = $3`,
-    [key.consumer, key.topic, key.partition, nextOffset],
+    [key.consumer, key.topic, key.partition, nextOffset, appliedUntil ?? null],
   );
+}
+
+export interface PartitionProgress {
+  nextOffset: number;
+  /** The latest event time applied; null before any event. */
+  appliedUntil: number | null;
+}
+
+/** Each stored partition's next offset with its event-time watermark. */
+export async function readProgress(sql: Sql, schema: string, consumer: string, topic: string): Promise<Map<number, PartitionProgress>> {
+  const rows = await sql<{ partition: number; next_offset: string; applied_until: number | null }>(
+    `SELECT partition, next_offset, (extract(epoch FROM applied_until) * 1000)::float8 AS applied_until
+       FROM ${assertSchemaName(schema)}.checkpoints WHERE consumer = $1 AND topic = $2`,
+    [consumer, topic],
+  );
+  const ms = (v: number | null) => (v === null ? null : Math.round(v));
+  return new Map(rows.map((r) => [r.partition, { nextOffset: Number(r.next_offset), appliedUntil: ms(r.applied_until) }]));
 }
 
 /** The stored offsets of a consumer for a topic: they win over Kafka's committed ones. */

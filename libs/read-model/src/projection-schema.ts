@@ -16,7 +16,17 @@ export function projectionSchemaName(version: number): string {
 
 /** A fresh projection schema, as the latest migration leaves one. */
 export function projectionDdl(schema: string): string[] {
-  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema)];
+  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema), ...appliedUntilDdl(schema)];
+}
+
+/**
+ * Migration 1764000600000: how far in event time each partition's projection has come (the latest
+ * `occurredAt` it applied), so that the sweeper does not complete a case by time while events
+ * that may still change it wait behind the checkpoint (after downtime, a stuck partition, a
+ * rebuild's switch).
+ */
+export function appliedUntilDdl(schema: string): string[] {
+  return [`ALTER TABLE ${assertSchemaName(schema)}.checkpoints ADD COLUMN IF NOT EXISTS applied_until timestamptz`];
 }
 
 /**

@@ -30,19 +30,40 @@ export interface Sweeper {
   stop(): void;
 }
 
+/** A partition as the sweeper weighs it: its end in the log, its stored next offset, its event-time watermark. */
+export interface PartitionPosition {
+  end: number;
+  next: number;
+  appliedUntil: number | null;
+}
+
+/**
+ * How far in event time the projection is complete: up to the watermark of every partition with
+ * events still to apply (none yet: nowhere), and without limit once every partition is caught up.
+ * A case may be completed by time only up to here: a later event of its chat may be waiting.
+ */
+export function appliedHorizon(partitions: PartitionPosition[]): number {
+  let horizon = Infinity;
+  for (const p of partitions) if (p.next < p.end) horizon = Math.min(horizon, p.appliedUntil ?? -Infinity);
+  return horizon;
+}
+
 /**
  * The periodic sweep of the running processes: on the active projection, with the wall clock the
  * caller passes minus a grace, so that events a little late still land before their case freezes.
+ * With `horizon` (see appliedHorizon), never past the event time the projection has reached: after
+ * downtime, behind a stuck partition or a rebuild's switch, cases wait for the events still to come.
  */
 export function startSweeper(
   db: DataSource,
-  options: { intervalMs: number; graceMs: number },
+  options: { intervalMs: number; graceMs: number; horizon?: () => Promise<number> },
   now: () => number,
   report: (completed: number, error?: Error) => void,
 ): Sweeper {
   const sweep = async () => {
     try {
-      report(await sweepDueCases(db, await activeSchema(db), now() - options.graceMs));
+      const until = Math.min(now(), options.horizon ? await options.horizon() : Infinity) - options.graceMs;
+      report(Number.isFinite(until) ? await sweepDueCases(db, await activeSchema(db), until) : 0);
     } catch (err) {
       report(0, err as Error);
     }

@@ -118,6 +118,7 @@ export const CheckpointEntity = new EntitySchema<Record<string, unknown>>({
     partition: { type: 'integer', primary: true },
     next_offset: { type: 'bigint' },
     updated_at: { type: 'timestamptz', default: () => 'now()' },
+    applied_until: { type: 'timestamptz', nullable: true },
   },
 });
 
