@@ -86,6 +86,21 @@ describe('export jobs survive failures', () => {
     server = undefined;
   });
 
+  it.each(['SIGTERM', 'SIGINT'] as const)('a %s stops the server cleanly: its running job ends failed with a reason, no file is left, and it exits 0', async (signal) => {
+    const { child, url } = await startChildServer(env());
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+    const { id } = (await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
+    await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
+    child.kill(signal);
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const job = await jobRow(id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/interrupted.*request it again/);
+    expect(readdirSync(join(dir, 'exports')).filter((f) => f.includes(id))).toEqual([]);
+    const [audit] = await ds.query(`SELECT outcome, message FROM export_audit WHERE job_id = $1`, [id]);
+    expect(audit).toMatchObject({ outcome: 'failed' });
+  });
+
   it('housekeeping removes the files of ended jobs, never a running job\'s: its finished file appears a moment before the job is marked succeeded', async () => {
     const jobs = { running: randomUUID(), succeeded: randomUUID(), failed: randomUUID() };
     for (const [status, id] of Object.entries(jobs)) {

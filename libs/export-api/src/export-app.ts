@@ -26,7 +26,9 @@ export async function startExportServer(config: Config, db: DataSource, log: Log
   app.useGlobalFilters(new ErrorFilter(log));
   app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html' });
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: whoever runs the server owns SIGINT/SIGTERM and calls close(). Nest's
+  // handler closed the app and re-sent the signal, which killed the process before the worker had
+  // ended its jobs: they stayed `running`, their partial files on disk.
   const worker = app.get<ExportWorker>(WORKER);
   await worker.start();
   await app.listen(port, config.export.host);

@@ -9,10 +9,18 @@ export async function runExportProcess(config: Config, log: (line: string) => vo
     await migrate(db.dataSource);
     const server = await startExportServer(config, db.dataSource);
     log(`export app on ${server.url}`);
+    // The one owner of the signals: the worker ends its jobs with a reason, then the app and the
+    // database close, and the process exits 0. A second signal while stopping stops it at once.
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
+    log('stopping: ending the running exports');
     await server.close();
   } finally {
     await db.close();

@@ -49,14 +49,33 @@ export class ExportWorker {
     await this.maintain();
   }
 
+  /**
+   * Ends this instance's jobs as a failure would: the running ones are aborted (the export removes
+   * its partial file) and failed with a reason. Queued ones, a retry's included, are failed too:
+   * their passwords die with this process, so nothing else could ever run them.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     for (const controller of this.active.values()) controller.abort(new Error('the server is shutting down'));
     while (this.active.size) await new Promise((r) => setTimeout(r, 50));
+    const left = [...this.accepted.keys()];
+    this.accepted.clear();
+    if (!left.length) return;
+    try {
+      const failed = returned<{ id: string }>(await this.db.query(
+        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
+        [left, INTERRUPTED],
+      ));
+      for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+    } catch (err) {
+      // The heartbeat has stopped with this instance: the stale-job rule settles these jobs later.
+      this.log('error', 'could not record the interrupted exports', { jobIds: left, error: (err as Error).message });
+    }
   }
 
   async enqueue(fields: Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'>, request: ValidExportRequest): Promise<ExportJob> {
+    if (this.stopped) throw new AppError('INTERNAL', 'the export server is stopping: request the export again');
     await this.repo.insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
     this.accepted.set(fields.id, request);
     setImmediate(() => void this.kick());
