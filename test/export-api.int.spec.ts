@@ -12,7 +12,9 @@ import type { DataSource } from 'typeorm';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'API test', timezone: 'Asia/Seoul' };
-const quiet = () => undefined;
+// What the server logs: nothing in it may be unhandled, nor carry a password.
+const logs: string[] = [];
+const quiet = (level: string, msg: string, fields: object = {}) => void logs.push(JSON.stringify({ level, msg, ...fields }));
 // Response bodies are whatever the API says; the assertions check their shape.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const j = async (res: Response | Promise<Response>): Promise<any> => (await res).json();
@@ -206,6 +208,34 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     expect(expired.downloadUrl).toBeNull();
     expect((await call(`/api/channels/ch-1/case-exports/${id}/file`)).status).toBe(410);
     expect(readdirSync(join(dir, 'exports'))).not.toContain(`${id}.xlsx`);
+  });
+
+  describe('bodies that do not parse', () => {
+    const raw = (body: string, auth: string | null) =>
+      fetch(`${server.url}/api/channels/ch-1/case-exports`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      });
+
+    it.each([
+      ['without a token', async () => null],
+      ['with a token', async () => token()],
+    ])('a malformed JSON body gets a fixed 400, never the parser\'s words (which quote the body) %s', async (_name, make) => {
+      const res = await raw('{"from":"2025-06-26","password":Secret42,"reason":"x"}', await make());
+      expect(res.status).toBe(400);
+      const body = await j(res);
+      expect(body).toEqual({ code: 'INPUT.INVALID', message: 'the request body is not valid JSON', problems: [] });
+      expect(logs.join('\n')).not.toContain('Secret42');
+    });
+
+    it('a body over the size limit is refused with a clear message, not an unhandled 500', async () => {
+      const before = logs.length;
+      const res = await raw(JSON.stringify({ ...BODY, reason: 'x'.repeat(200_000) }), await token());
+      expect(res.status).toBe(400);
+      expect(await j(res)).toEqual({ code: 'INPUT.INVALID', message: 'the request body is larger than the limit of 100kb', problems: [] });
+      expect(logs.slice(before).join('\n')).not.toContain('unhandled');
+    });
   });
 
   it('serves its OpenAPI description and the page', async () => {

@@ -5,6 +5,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
 import { ExportModule } from './export.module';
+import { useBodyParsing } from './http/body-parsing';
 import { ErrorFilter } from './http/error.filter';
 import { ExportWorker, Log } from './jobs/export-worker';
 import { WORKER } from './tokens';
@@ -22,7 +23,8 @@ export const jsonLog: Log = (level, msg, fields = {}) => {
 };
 
 export async function startExportServer(config: Config, db: DataSource, log: Log = jsonLog, port = config.export.port): Promise<ExportServer> {
-  const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), { logger: ['error', 'warn'] });
+  const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), { logger: ['error', 'warn'], bodyParser: false });
+  useBodyParsing(app);
   app.useGlobalFilters(new ErrorFilter(log));
   app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html' });
   app.disable('x-powered-by');
