@@ -210,7 +210,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     expect(readdirSync(join(dir, 'exports'))).not.toContain(`${id}.xlsx`);
   });
 
-  describe('bodies that do not parse', () => {
+  describe('bodies that do not parse, and ids that are not ids', () => {
     const raw = (body: string, auth: string | null) =>
       fetch(`${server.url}/api/channels/ch-1/case-exports`, {
         method: 'POST',
@@ -234,6 +234,16 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
       const res = await raw(JSON.stringify({ ...BODY, reason: 'x'.repeat(200_000) }), await token());
       expect(res.status).toBe(400);
       expect(await j(res)).toEqual({ code: 'INPUT.INVALID', message: 'the request body is larger than the limit of 100kb', problems: [] });
+      expect(logs.slice(before).join('\n')).not.toContain('unhandled');
+    });
+
+    it.each(['-'.repeat(36), 'a'.repeat(36), '0000000000000000000000000000000000-0', '00000000-0000-0000-0000-00000000000g'])('an id that is no UUID (%s) gets 404 like an unknown one', async (id) => {
+      const before = logs.length;
+      for (const path of [`/api/channels/ch-1/case-exports/${id}`, `/api/channels/ch-1/case-exports/${id}/file`]) {
+        const res = await call(path);
+        expect(res.status, path).toBe(404);
+        expect((await j(res)).code).toBe('EXPORT.NOT_FOUND');
+      }
       expect(logs.slice(before).join('\n')).not.toContain('unhandled');
     });
   });

@@ -7,6 +7,9 @@ import { Member } from '../auth/member-token';
 import { AuditLog } from './audit-log';
 import { ExportWorker } from './export-worker';
 
+/** Job ids are UUIDs; anything else would fail PostgreSQL's uuid cast, so it is unknown without asking. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** What the API shows of a job: never the file path, never anything secret. */
 export function jobView(job: ExportJob, channelId: string) {
   return {
@@ -79,7 +82,7 @@ export class ExportJobsService {
 
   /** Scoped by channel in the query itself: another channel's id finds nothing. */
   async get(channelId: string, id: string): Promise<ExportJob> {
-    const job = /^[0-9a-f-]{36}$/i.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId }) : null;
+    const job = UUID.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId }) : null;
     if (!job) throw new AppError('EXPORT.NOT_FOUND', `no export ${id} in channel ${channelId}`);
     return job;
   }
