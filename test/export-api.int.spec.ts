@@ -248,6 +248,23 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     });
   });
 
+  it('records the accepted audit line before its job can run, so that a job ending first still leaves its outcome there', async () => {
+    // The accepted line's insert is made slow: a job that could run meanwhile ends before the line exists.
+    await ds.query(`CREATE FUNCTION slow_accepted_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.outcome = 'accepted' THEN PERFORM pg_sleep(2); END IF; RETURN NEW; END $$`);
+    await ds.query(`CREATE TRIGGER slow_accepted_audit BEFORE INSERT ON export_audit FOR EACH ROW EXECUTE FUNCTION slow_accepted_audit()`);
+    try {
+      const { id } = await j(create());
+      expect((await waitFor(id)).status).toBe('succeeded');
+      const [line] = await ds.query(`SELECT outcome, row_count, bytes, sha256 FROM export_audit WHERE job_id = $1`, [id]);
+      expect(line).toMatchObject({ outcome: 'succeeded', row_count: 7 });
+      expect(line.sha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await ds.query(`DROP TRIGGER slow_accepted_audit ON export_audit`);
+      await ds.query(`DROP FUNCTION slow_accepted_audit()`);
+    }
+  });
+
   it('serves its OpenAPI description and the page', async () => {
     const doc = await j(fetch(`${server.url}/api/openapi.json`));
     expect(Object.keys(doc.paths)).toContain('/api/channels/{channelId}/case-exports/{id}/file');

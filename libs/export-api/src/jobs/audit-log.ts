@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppError, httpStatusOf } from '@casestats/config';
 import { ExportAudit, ExportAuditEntity } from '@casestats/read-model';
 import type { Member } from '../auth/member-token';
@@ -20,8 +20,9 @@ function requestFields(body: RequestBody) {
 export class AuditLog {
   constructor(private readonly db: DataSource) {}
 
-  async accepted(member: Member, channelId: string, body: RequestBody, jobId: string, rowCount: number): Promise<void> {
-    await this.db.getRepository(ExportAuditEntity).insert({
+  /** `tx`: the job row's transaction, so that the line exists before its job can run and end. */
+  async accepted(member: Member, channelId: string, body: RequestBody, jobId: string, rowCount: number, tx: EntityManager = this.db.manager): Promise<void> {
+    await tx.getRepository(ExportAuditEntity).insert({
       memberId: member.id,
       memberName: member.name,
       channelId,

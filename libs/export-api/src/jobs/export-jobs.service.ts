@@ -50,9 +50,10 @@ export class ExportJobsService {
       const request = validateExportRequest(channelId, body, this.config.export);
       const totalRows = await countCases(this.db, await activeSchema(this.db), request.selection);
       assertWithinRowCap(totalRows, this.config.export.maxRows);
+      const id = randomUUID();
       const job = await this.worker.enqueue(
         {
-          id: randomUUID(),
+          id,
           channelId,
           memberId: member.id,
           memberName: member.name,
@@ -66,8 +67,8 @@ export class ExportJobsService {
           fileName: exportFileName(channelId, request.from, request.to),
         },
         request,
+        (tx) => this.audit.accepted(member, channelId, audited, id, totalRows, tx),
       );
-      await this.audit.accepted(member, channelId, audited, job.id, totalRows);
       return { id: job.id, status: job.status, totalRows };
     } catch (err) {
       await this.audit.refused(member, channelId, audited, err);

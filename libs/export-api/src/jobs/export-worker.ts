@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
 import { ValidExportRequest, runExport } from '@casestats/export';
 import { ExportJob, ExportJobEntity } from '@casestats/read-model';
@@ -74,9 +74,20 @@ export class ExportWorker {
     }
   }
 
-  async enqueue(fields: Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'>, request: ValidExportRequest): Promise<ExportJob> {
+  /**
+   * `record` runs in the job row's transaction, so that what it writes (the audit line) exists
+   * before the job can be claimed: a job that ended first found no line to put its outcome on.
+   */
+  async enqueue(
+    fields: Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'>,
+    request: ValidExportRequest,
+    record: (tx: EntityManager) => Promise<void> = async () => undefined,
+  ): Promise<ExportJob> {
     if (this.stopped) throw new AppError('INTERNAL', 'the export server is stopping: request the export again');
-    await this.repo.insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
+    await this.db.transaction(async (tx) => {
+      await tx.getRepository(ExportJobEntity).insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
+      await record(tx);
+    });
     this.accepted.set(fields.id, request);
     setImmediate(() => void this.kick());
     return this.repo.findOneByOrFail({ id: fields.id });
