@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import type { Response } from 'express';
 import { MemberGuard, MemberRequest } from '../auth/member.guard';
 import { AuditLog } from '../jobs/audit-log';
@@ -49,6 +49,8 @@ export class CaseExportsController {
     res.setHeader('Content-Disposition', contentDisposition(file.fileName));
     res.setHeader('Content-Length', String(file.bytes));
     res.setHeader('Cache-Control', 'no-store');
-    createReadStream(file.path).on('error', () => res.destroy()).pipe(res);
+    // The stream closes the handle. A read failing now, after the headers, can only cut the
+    // connection; a client leaving early is no error of ours.
+    pipeline(file.handle.createReadStream(), res, () => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { FileHandle, open } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
 import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
@@ -88,12 +89,31 @@ export class ExportJobsService {
     return job;
   }
 
-  async file(channelId: string, id: string): Promise<{ path: string; fileName: string; bytes: number }> {
+  /**
+   * The file, already open: the answer is decided before anything is sent, so that a file removed
+   * meanwhile gets a 410 and not a connection cut after its 200. Once open it reads whole even if
+   * housekeeping removes it. A file past its time is expired now, not at the next housekeeping pass.
+   * The caller closes `handle`.
+   */
+  async file(channelId: string, id: string): Promise<{ handle: FileHandle; fileName: string; bytes: number }> {
     const job = await this.get(channelId, id);
-    if (job.status === 'expired') throw new AppError('EXPORT.EXPIRED', 'the file has expired: request the export again');
+    const expired = new AppError('EXPORT.EXPIRED', 'the file has expired: request the export again');
+    if (job.status === 'expired' || (job.status === 'succeeded' && job.expiresAt && job.expiresAt.getTime() <= Date.now())) throw expired;
     if (job.status !== 'succeeded' || !job.filePath) {
       throw new AppError('EXPORT.NOT_READY', `the export is ${job.status}${job.error ? `: ${job.error}` : ''}`);
     }
-    return { path: job.filePath, fileName: job.fileName, bytes: job.bytes ?? 0 };
+    let handle: FileHandle;
+    try {
+      handle = await open(job.filePath, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw expired;
+      throw err;
+    }
+    try {
+      return { handle, fileName: job.fileName, bytes: (await handle.stat()).size };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   }
 }
