@@ -5,6 +5,8 @@ export interface ApplyWorkerData {
   databaseUrl: string;
   /** Connections: one per partition applied side by side. */
   poolSize: number;
+  /** A statement's limit (APPLY_STATEMENT_TIMEOUT_MS unless given): a stuck batch fails and its lane retries. */
+  statementTimeoutMs?: number;
 }
 
 /** A batch's checkpoint, with the offsets it spans: its first, and the one after its last. */

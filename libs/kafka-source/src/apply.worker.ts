@@ -9,8 +9,8 @@ import { applyBatch, createApplyPool } from '@casestats/read-model/apply';
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { splitPacked } from './message-split';
 
-const { databaseUrl, poolSize } = workerData as ApplyWorkerData;
-const db = createApplyPool(databaseUrl, poolSize);
+const { databaseUrl, poolSize, statementTimeoutMs } = workerData as ApplyWorkerData;
+const db = createApplyPool(databaseUrl, poolSize, statementTimeoutMs);
 const ready = db.query('SELECT 1');
 const sent = new Map<number, (error?: string) => void>();
 

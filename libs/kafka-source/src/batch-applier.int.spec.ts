@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratedDatabase } from '@casestats/testing';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
@@ -60,6 +61,30 @@ describe('BatchApplier: batches parsed and applied on a worker thread', () => {
     ).rejects.toThrow('the DLQ topic is unreachable');
     expect(await stored(1)).toEqual([]);
   });
+
+  it('fails a batch stuck past the statement limit, and applies it on the retry once the database answers again', async () => {
+    const quick = new BatchApplier({ databaseUrl: db.url, poolSize: 1, statementTimeoutMs: 300 });
+    await quick.ready();
+    // Another connection holds the checkpoints, as a stuck transaction would: the batch's first statement waits on it.
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE proj_1.checkpoints IN ACCESS EXCLUSIVE MODE');
+    const batch = () => packMessages([message(0, event('w-4', 'userChat.opened', { assignment: 'auto' }))]);
+    const checkpoint = { consumer: 'g', topic: 't', partition: 2, firstOffset: 0, nextOffset: 1 };
+    try {
+      const started = Date.now();
+      await expect(quick.apply('proj_1', checkpoint, batch(), async () => undefined)).rejects.toThrow(/statement timeout/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    // What a lane does after a failure: the same batch again, on the same applier and its one connection.
+    expect(await quick.apply('proj_1', checkpoint, batch(), async () => undefined)).toMatchObject({ applied: 1 });
+    expect(await stored(2)).toEqual([1]);
+    await quick.close();
+  }, 20_000);
 
   it('says clearly when its worker cannot reach the database', async () => {
     const lost = new BatchApplier({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 });
