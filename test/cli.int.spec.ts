@@ -237,6 +237,17 @@ describe('casestats CLI: fixtures → PostgreSQL → encrypted XLSX', () => {
     expect(cases.rows).toEqual([{ user_chat_case_id: 'uc-dl-1' }]);
   });
 
+  it('refuses to sign or check tokens without EXPORT_JWT_SECRET, naming it; signs with it when set', async () => {
+    for (const args of [['token', '--channel', 'ch-1', '--member', 'm1'], ['serve']]) {
+      const refused = await runCasestats(args, { ...env, EXPORT_JWT_SECRET: '' });
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toMatch(/EXPORT_JWT_SECRET is not set/);
+    }
+    const signed = await runCasestats(['token', '--channel', 'ch-1', '--member', 'm1'], { ...env, EXPORT_JWT_SECRET: 'a-long-enough-test-secret' });
+    expect(signed.code).toBe(0);
+    expect(signed.stdout.trim().split('.')).toHaveLength(3);
+  });
+
   it('says what is wrong for a missing events file or an unknown command', async () => {
     const missing = await cli('project', '--events', join(dir, 'nope.ndjson'));
     expect(missing.code).toBe(2);

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { AppError, FieldProblem } from './app-error';
 
 export interface Config {
@@ -15,6 +16,8 @@ export interface Config {
     /** How often expired files, stale jobs and orphaned partial files are looked for. */
     maintenanceIntervalMs: number;
     jwtSecret: string;
+    /** Whether jwtSecret came from EXPORT_JWT_SECRET, rather than drawn for this process alone. */
+    jwtSecretSet: boolean;
     fileDir: string;
     fileTtlMs: number;
     maxRows: number;
@@ -66,7 +69,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   } catch {
     problems.push({ field: 'CASESTATS_TIMEZONE', message: `unknown IANA time zone ${JSON.stringify(defaultTimezone)}` });
   }
-  const jwtSecret = str('EXPORT_JWT_SECRET', 'casestats-local-development-secret');
+  // No default in the source: any server started without the variable would accept tokens
+  // anyone can sign. Unset, each process draws a secret of its own, which serves `casestats start`
+  // (it signs its page's link itself); `serve` and `token` refuse to run on one (requireJwtSecret).
+  const jwtSecretSet = str('EXPORT_JWT_SECRET', '') !== '';
+  const jwtSecret = jwtSecretSet ? str('EXPORT_JWT_SECRET', '') : randomBytes(32).toString('base64url');
   if (jwtSecret.length < 16) problems.push({ field: 'EXPORT_JWT_SECRET', message: 'must be at least 16 characters' });
   const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -98,6 +105,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       host: str('EXPORT_HOST', '127.0.0.1'),
       maintenanceIntervalMs: int('EXPORT_MAINTENANCE_INTERVAL_MS', 30_000, 100),
       jwtSecret,
+      jwtSecretSet,
       fileDir: resolve(dataDir, 'exports'),
       fileTtlMs: int('EXPORT_FILE_TTL_SECONDS', 86_400, 1) * 1000,
       maxRows: int('EXPORT_MAX_ROWS', 1_000_000, 1, 1_048_575),
@@ -117,4 +125,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
   return config;
+}
+
+/** For what must share the secret with other processes (the export server, `casestats token`). */
+export function requireJwtSecret(config: Config, what: string): void {
+  if (!config.export.jwtSecretSet) {
+    throw new AppError(
+      'CONFIG.INVALID',
+      `EXPORT_JWT_SECRET is not set: ${what} needs the secret its tokens are signed with (at least 16 characters; casestats start draws one of its own)`,
+      [{ field: 'EXPORT_JWT_SECRET', message: 'is required' }],
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './app-error';
-import { loadConfig } from './config';
+import { loadConfig, requireJwtSecret } from './config';
 
 describe('loadConfig', () => {
   it('runs two apply threads unless told otherwise', () => {
@@ -20,5 +20,16 @@ describe('loadConfig', () => {
       expect(err).toBeInstanceOf(AppError);
       expect((err as AppError).message).toBe(`invalid configuration: PROJECTOR_APPLY_THREADS must be an integer from 1 to 16, got ${JSON.stringify(bad)}`);
     }
+  });
+
+  it('has no token secret of its own: unset, each load draws a random one that serve and token refuse', () => {
+    const [a, b] = [loadConfig({}), loadConfig({})];
+    expect(a.export.jwtSecretSet).toBe(false);
+    expect(a.export.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.export.jwtSecret).not.toBe(b.export.jwtSecret);
+    expect(() => requireJwtSecret(a, 'the export server')).toThrow(/^EXPORT_JWT_SECRET is not set: the export server needs the secret/);
+    const set = loadConfig({ EXPORT_JWT_SECRET: 'a-long-enough-test-secret' });
+    expect(set.export).toMatchObject({ jwtSecret: 'a-long-enough-test-secret', jwtSecretSet: true });
+    expect(() => requireJwtSecret(set, 'the export server')).not.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { AppError, Config } from '@casestats/config';
+import { AppError, Config, requireJwtSecret } from '@casestats/config';
 import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-api';
 import { CliIo } from '../cli-context';
 
@@ -17,6 +17,7 @@ export async function tokenCommand(args: string[], config: Config, io: CliIo, no
     },
   });
   if (!values.channel || !values.member) throw new AppError('INPUT.INVALID', 'usage: casestats token --channel ID --member ID [--name N] [--permission P]... [--expires-in 8h]');
+  requireJwtSecret(config, 'a token for the export server');
   io.out(
     await signMemberToken(
       {
