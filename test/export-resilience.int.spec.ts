@@ -155,4 +155,19 @@ describe('export jobs survive failures', () => {
     server = undefined;
     await own.destroy();
   }, 180_000);
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('a CLI export stopped by %s removes its partial file and says so', async (signal) => {
+    const out = mkdtempSync(join(tmpdir(), 'casestats-cli-stop-'));
+    const args = ['export', '--channel', 'ch-1', '--from', BODY.from, '--to', BODY.to, '--password', BODY.password, '--reason', BODY.reason, '--out', join(out, 'a.xlsx')];
+    const child = spawn(process.execPath, [CASESTATS_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await until(async () => readdirSync(out), (files) => files.some((f) => f.endsWith('.partial')));
+    child.kill(signal);
+    expect(await exited).toBe(1);
+    expect(stderr).toContain(`interrupted by ${signal}; no file was written`);
+    expect(readdirSync(out)).toEqual([]);
+    rmSync(out, { recursive: true, force: true });
+  }, 120_000);
 });

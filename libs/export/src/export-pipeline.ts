@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CaseSnapshot, activeSchema, dataSourceUrl } from '@casestats/read-model';
@@ -145,6 +145,7 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
 
     const done = await book.finish();
     await rename(partial, opts.outPath);
+    await syncDirectory(dirname(opts.outPath));
     return { path: opts.outPath, caseRows: written, userRows, bytes: done.bytes, sha256: done.sha256 };
   } catch (err) {
     // A workbook still opening when the export failed is aborted once it is open.
@@ -158,6 +159,16 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
     await userBatches?.return(undefined).catch(() => undefined);
     await userSide?.close();
     await snapshot.close();
+  }
+}
+
+/** The rename itself on the disk: a directory entry is durable only once its directory is synced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

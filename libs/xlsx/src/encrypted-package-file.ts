@@ -100,6 +100,9 @@ export class EncryptedPackageFile implements ByteSink {
       await this.writes;
       if (this.failure) throw this.failure;
       const result = SIZE_PREFIX + this.cipherBytes < MINI_STREAM_CUTOFF ? await this.finishSmall() : await this.finishLarge();
+      // On the disk before anyone is told the file is complete: after a power loss, a job marked
+      // succeeded must not point at a file the page cache had not written yet.
+      await this.fh.sync();
       await this.fh.close();
       this.state = 'done';
       this.encryptor.dispose();

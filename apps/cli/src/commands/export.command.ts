@@ -63,6 +63,11 @@ export async function exportCommand(args: string[], config: Config, io: CliIo, n
     const schema = await activeSchema(dataSource);
     // Refused before any work starts; the pipeline checks again inside its snapshot.
     assertWithinRowCap(await countCases(dataSource, schema, request.selection), config.export.maxRows);
+    // Ctrl-C or SIGTERM stops the export where it stands, and runExport removes its partial file
+    // (Node's default, exiting at once, left it behind).
+    const stop = new AbortController();
+    const interrupt = (signal: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${signal}; no file was written`));
+    process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
     const result = await runExport({
       db: dataSource,
       schema,
@@ -72,7 +77,8 @@ export async function exportCommand(args: string[], config: Config, io: CliIo, n
       caseUrlTemplate: config.export.caseUrlTemplate,
       exportedBy: { id: 'cli' },
       asOf: new Date(now()),
-    });
+      signal: stop.signal,
+    }).finally(() => process.off('SIGINT', interrupt).off('SIGTERM', interrupt));
     io.out(`wrote ${result.path}: ${result.caseRows} case rows, ${result.userRows} user rows, ${result.bytes} bytes, sha256 ${result.sha256}`);
     return 0;
   });
