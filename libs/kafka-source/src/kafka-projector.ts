@@ -38,6 +38,10 @@ export class KafkaProjector {
   private schemaTimer?: NodeJS.Timeout;
   private assignment: number[] = [];
   private schema: string | null = null;
+  /** Counts repositionings: a newer one (a rebalance, a switch) makes an older one's reads stale. */
+  private repositions = 0;
+  private repositionTimer?: NodeJS.Timeout;
+  private stopping = false;
   private readonly lanes: PartitionLanes;
   private readonly applier: BatchAppliers;
 
@@ -79,7 +83,7 @@ export class KafkaProjector {
     const [, , , schema] = await Promise.all([this.ensureTopics(), this.producer.connect(), this.consumer.connect(), activeSchema(this.o.db)]);
     this.schema = schema;
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => void this.seekToStored(e.payload.memberAssignment));
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.reposition(e.payload.memberAssignment[this.o.topic] ?? []));
     this.consumer.on(this.consumer.events.CRASH, (e) =>
       this.o.log('error', 'consumer crashed', { error: String(e.payload.error), restart: e.payload.restart }),
     );
@@ -100,8 +104,10 @@ export class KafkaProjector {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.lagTimer);
     clearInterval(this.schemaTimer);
+    clearTimeout(this.repositionTimer);
     // The batches being applied finish (SIGTERM loses nothing); the queued ones come again from the checkpoint.
     await this.lanes.stop();
     await this.applier.close();
@@ -132,26 +138,57 @@ export class KafkaProjector {
     if (schema === this.schema) return;
     this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
     this.schema = schema;
-    this.lanes.reset();
-    await this.seekPartitions(this.assignment);
+    this.reposition(this.assignment);
   }
 
-  /** After a rebalance, every assigned partition resumes at the offset PostgreSQL stored with its records. */
-  private async seekToStored(assignment: Record<string, number[]>): Promise<void> {
-    this.assignment = assignment[this.o.topic] ?? [];
-    // Batches queued before the rebalance would only be refused by the checkpoint; drop them.
+  /**
+   * After a rebalance or a switch, every assigned partition resumes at the offset PostgreSQL stored
+   * with its records. Until it is sought there it stays paused: kafkajs would fetch it from its own
+   * position meanwhile (the beginning, for a group that commits nothing), and a failed read of the
+   * checkpoints (the database away during a rebalance) is retried with backoff, never left unhandled.
+   */
+  private reposition(assignment: number[]): void {
+    const generation = ++this.repositions;
+    clearTimeout(this.repositionTimer);
+    this.assignment = assignment;
+    // Batches queued before would only be refused by the checkpoint; drop them.
     this.lanes.reset();
-    await this.seekPartitions(this.assignment);
+    if (!assignment.length) return;
+    const partitions = [{ topic: this.o.topic, partitions: assignment }];
+    const current = () => generation === this.repositions && !this.stopping;
+    const attempt = async (failures: number): Promise<void> => {
+      try {
+        await this.seekPartitions(assignment, current);
+        if (current()) this.consumer.resume(partitions);
+      } catch (err) {
+        if (!current()) return;
+        const retryInMs = Math.min(30_000, 300 * 2 ** failures);
+        this.o.log('warn', 'could not resume the partitions from their checkpoints; they stay paused until a retry does', {
+          code: 'PROJECTOR.REPOSITION_FAILED',
+          partitions: assignment,
+          error: (err as Error).message,
+          retryInMs,
+        });
+        this.repositionTimer = setTimeout(() => void attempt(failures + 1), retryInMs);
+      }
+    };
+    try {
+      this.consumer.pause(partitions);
+    } catch (err) {
+      // Not running (any more): nothing is fetched, and the next join repositions again.
+      this.o.log('info', 'pause skipped', { error: (err as Error).message });
+    }
+    void attempt(0);
   }
 
-  private async seekPartitions(partitions: number[]): Promise<void> {
-    if (!partitions.length) return;
+  private async seekPartitions(partitions: number[], current: () => boolean): Promise<void> {
     const stored = await readCheckpoints(
       (text, params) => this.o.db.query(text, params),
       await activeSchema(this.o.db),
       this.o.groupId,
       this.o.topic,
     );
+    if (!current()) return;
     for (const partition of partitions) {
       const offset = stored.get(partition);
       if (offset !== undefined) this.seek(partition, offset);
