@@ -232,8 +232,8 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     it('a body over the size limit is refused with a clear message, not an unhandled 500', async () => {
       const before = logs.length;
       const res = await raw(JSON.stringify({ ...BODY, reason: 'x'.repeat(200_000) }), await token());
-      expect(res.status).toBe(400);
-      expect(await j(res)).toEqual({ code: 'INPUT.INVALID', message: 'the request body is larger than the limit of 100kb', problems: [] });
+      expect(res.status).toBe(413);
+      expect(await j(res)).toEqual({ code: 'INPUT.TOO_LARGE', message: 'the request body is larger than the limit of 100kb', problems: [] });
       expect(logs.slice(before).join('\n')).not.toContain('unhandled');
     });
 

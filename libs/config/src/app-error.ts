@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'AUTH.FORBIDDEN'
   | 'INPUT.INVALID'
   | 'INPUT.NOT_FOUND'
+  | 'INPUT.TOO_LARGE'
   | 'INTERNAL';
 
 export interface FieldProblem {
@@ -54,6 +55,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'AUTH.FORBIDDEN': 403,
   'INPUT.INVALID': 400,
   'INPUT.NOT_FOUND': 404,
+  'INPUT.TOO_LARGE': 413,
   INTERNAL: 500,
 };
 

@@ -17,7 +17,7 @@ function refusal(err: unknown): AppError | null {
     case 'entity.parse.failed':
       return new AppError('INPUT.INVALID', 'the request body is not valid JSON');
     case 'entity.too.large':
-      return new AppError('INPUT.INVALID', `the request body is larger than the limit of ${BODY_LIMIT}`);
+      return new AppError('INPUT.TOO_LARGE', `the request body is larger than the limit of ${BODY_LIMIT}`);
     case 'parameters.too.many':
       return new AppError('INPUT.INVALID', 'the request body has too many parameters');
     case 'encoding.unsupported':
