@@ -191,6 +191,8 @@ describe('valid events', () => {
   it('accepts ids of 1 and 128 characters', () => {
     expect(accepted(line({ id: 'x', type: 'userChat.closed', data: {} })).id).toBe('x');
     expect(accepted(line({ id: 'x'.repeat(128), type: 'userChat.closed', data: {} })).id).toHaveLength(128);
+    // Characters, not UTF-16 units: 128 emoji are 256 units.
+    expect([...accepted(line({ id: '😀'.repeat(128), type: 'userChat.closed', data: {} })).id]).toHaveLength(128);
   });
 
   it('eventKey is the chat, or the user for user.updated', () => {
@@ -280,6 +282,7 @@ describe('refused events: code and a reason naming the field', () => {
     ['a missing id', without('id', { type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: .*missing/],
     ['an empty id', line({ id: '', type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: /],
     ['an id of 129 characters', line({ id: 'x'.repeat(129), type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: .*1 to 128/],
+    ['an id of 129 emoji', line({ id: '😀'.repeat(129), type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: .*1 to 128/],
     ['a numeric id', line({ id: 1001, type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: .*number 1001/],
     ['an id with NUL', line({ id: 'e\u0000', type: 'userChat.closed', data: {} }), 'EVENT.INVALID_ENVELOPE', /^id: /],
     // type

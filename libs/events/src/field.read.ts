@@ -25,6 +25,12 @@ export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
 export class FieldReader {
   constructor(
     private readonly code: EventErrorCode,
@@ -44,7 +50,9 @@ export class FieldReader {
     const v = this.obj[key];
     if (typeof v !== 'string') fail(this.code, this.at(key), 'a string', v);
     if (!storableText(v)) fail(this.code, this.at(key), 'text without NUL characters or unpaired surrogates', v);
-    if (v.length < min || v.length > max) {
+    // Limits count characters (code points), as the contract says: a string over `max` UTF-16 units
+    // may still be within it (an emoji is two); a non-empty one always has a character.
+    if (v.length < min || (v.length > max && codePoints(v) > max)) {
       fail(this.code, this.at(key), `a string of ${min} to ${max === Infinity ? 'any number of' : max} characters`, v);
     }
     return v;
