@@ -30,7 +30,7 @@ export class CoalescedBatch implements LaneJob {
     private readonly apply: (fetched: FetchedBatch) => Promise<{ resumeAt: number } | void>,
     private readonly maxBytes = COALESCE_MAX_BYTES,
   ) {
-    this.firstOffset = first.batch.offsets[0];
+    this.firstOffset = first.span.firstOffset;
     this.parts = [first];
     this.bytes = first.batch.values.byteLength;
   }

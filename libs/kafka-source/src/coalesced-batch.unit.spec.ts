@@ -27,6 +27,8 @@ describe('coalesced batches: fetches of one partition applied as one transaction
 
     const [all] = applied;
     expect([...all.batch.offsets]).toEqual([10, 11, 12, 13]);
+    // From the first fetch's start to the last one's end: what the checkpoint moves over.
+    expect(all.span).toEqual({ firstOffset: 10, nextOffset: 14 });
     const split = splitPacked('t', 0, all.batch);
     expect(split.events.map((e) => [e.id, e.type === 'userChat.summarized' && e.data.summary])).toEqual([['e-10', '상담 10'], ['e-13', '상담 13']]);
     expect(split.offsets).toEqual([10, 13]);

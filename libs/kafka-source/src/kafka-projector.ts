@@ -5,7 +5,8 @@ import type { DeadLetterOut } from './batch-applier';
 import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, offsetSpan, packMessages } from './message-split';
+import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
+import { GapContext, resumeAfterGap } from './offset-gaps';
 import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
@@ -44,6 +45,7 @@ export class KafkaProjector {
   private stopping = false;
   private readonly lanes: PartitionLanes;
   private readonly applier: BatchAppliers;
+  private readonly gaps: GapContext;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
@@ -58,6 +60,7 @@ export class KafkaProjector {
     });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
+    this.gaps = { kafka: o.kafka, db: o.db, topic: o.topic, consumer: o.groupId, log: o.log };
     this.lanes = new PartitionLanes({
       resume: (partition, offset) => this.seek(partition, offset),
       onError: (partition, error, retryInMs) =>
@@ -84,6 +87,14 @@ export class KafkaProjector {
     this.schema = schema;
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.reposition(e.payload.memberAssignment[this.o.topic] ?? []));
+    // kafkajs hands over no batch whose records it filtered out entirely (a transaction's marker
+    // fetched on its own, an aborted transaction) and moves past it itself; the checkpoint moves
+    // with it, or a partition ending in a marker would stay one behind and its next batch look like a gap.
+    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
+      if (b.batchSize === 0 && b.firstOffset !== null && b.topic === this.o.topic) {
+        this.onFilteredBatch(b.partition, { firstOffset: Number(b.firstOffset), nextOffset: Number(b.lastOffset) + 1 });
+      }
+    });
     this.consumer.on(this.consumer.events.CRASH, (e) =>
       this.o.log('error', 'consumer crashed', { error: String(e.payload.error), restart: e.payload.restart }),
     );
@@ -202,18 +213,26 @@ export class KafkaProjector {
     // query per fetch sat in kafkajs's fetch loop: with small fetches, hundreds a second.)
     const schema = this.schema as string;
     const { topic, partition } = batch;
-    const job = new CoalescedBatch(schema, packMessages(batch.messages), (fetched) => this.apply(schema, topic, partition, fetched));
+    const job = new CoalescedBatch(schema, packMessages(batch.messages, batchSpan(batch)), (fetched) => this.apply(schema, topic, partition, fetched));
     if (!(await this.lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
     // kafkajs may fetch on from here; where the partition really is, PostgreSQL's checkpoint says.
     resolveOffset(batch.lastOffset());
     await heartbeat();
   }
 
+  /** A batch of filtered records only: its span alone, so that the checkpoint moves past them. */
+  private onFilteredBatch(partition: number, span: OffsetSpan): void {
+    const schema = this.schema;
+    if (!schema) return;
+    const { topic } = this.o;
+    this.lanes.append(partition, new CoalescedBatch(schema, packMessages([], span), (fetched) => this.apply(schema, topic, partition, fetched)));
+  }
+
   private async apply(schema: string, topic: string, partition: number, fetched: FetchedBatch): Promise<{ resumeAt: number } | void> {
     const started = process.hrtime.bigint();
-    const checkpoint = { consumer: this.o.groupId, topic, partition, ...offsetSpan(fetched.batch) };
+    const checkpoint = { consumer: this.o.groupId, topic, partition, ...fetched.span };
     const stats = await this.applier.apply(schema, checkpoint, fetched, (letters) => this.sendDeadLetters(topic, partition, letters));
-    if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
+    if (stats.gap) return resumeAfterGap(this.gaps, schema, partition, stats.gap.storedNextOffset, fetched.span, !fetched.batch.offsets.length);
     this.metrics.applied += stats.applied;
     this.metrics.duplicates += stats.duplicates;
     this.metrics.deadLetters += stats.deadLettered;

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { KafkaMessage } from 'kafkajs';
+import type { Batch, KafkaMessage } from 'kafkajs';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import type { DeadLetterInput } from '@casestats/read-model';
 
@@ -24,19 +24,38 @@ export interface PackedBatch {
 export interface FetchedBatch {
   batch: PackedBatch;
   keys: { bytes: Uint8Array; bounds: Int32Array };
+  span: OffsetSpan;
 }
 
-export function packMessages(messages: KafkaMessage[]): FetchedBatch {
+/**
+ * The offsets a batch accounts for: where its fetch started, and the one after the last record it
+ * read. Not its messages' offsets: kafkajs leaves out transaction markers and aborted messages (and
+ * compaction leaves holes), so a batch may start after its fetch offset and end before its next.
+ */
+export interface OffsetSpan {
+  firstOffset: number;
+  nextOffset: number;
+}
+
+/** `span`: the messages' own (first, last + 1) unless given; a fetch gives batchSpan. */
+export function packMessages(messages: KafkaMessage[], span?: OffsetSpan): FetchedBatch {
   const values = pack(messages, (m) => m.value);
   const keys = pack(messages, (m) => m.key);
   const offsets = new Float64Array(messages.length);
   for (let i = 0; i < messages.length; i++) offsets[i] = Number(messages[i].offset);
-  return { batch: { values: values.bytes.buffer as ArrayBuffer, bounds: values.bounds, offsets }, keys };
+  return {
+    batch: { values: values.bytes.buffer as ArrayBuffer, bounds: values.bounds, offsets },
+    keys,
+    span: span ?? { firstOffset: offsets[0], nextOffset: offsets[messages.length - 1] + 1 },
+  };
 }
 
-/** The offsets a batch's checkpoint spans: its first, and the one after its last. */
-export function offsetSpan(batch: PackedBatch): { firstOffset: number; nextOffset: number } {
-  return { firstOffset: batch.offsets[0], nextOffset: batch.offsets[batch.offsets.length - 1] + 1 };
+/**
+ * A fetched batch's span: kafkajs's fetch offset (at runtime on every Batch, not in its types) and
+ * lastOffset() + 1, which counts the records it filtered out (what resolveOffset moves past too).
+ */
+export function batchSpan(batch: Batch): OffsetSpan {
+  return { firstOffset: Number((batch as Batch & { fetchedOffset: string }).fetchedOffset), nextOffset: Number(batch.lastOffset()) + 1 };
 }
 
 /** Fetched batches of one partition, in order, as one: their bytes end to end in one buffer. */
@@ -50,7 +69,8 @@ export function concatFetched(parts: FetchedBatch[]): FetchedBatch {
     offsets.set(p.batch.offsets, at);
     at += p.batch.offsets.length;
   }
-  return { batch: { values: values.bytes.buffer as ArrayBuffer, bounds: values.bounds, offsets }, keys };
+  const span = { firstOffset: parts[0].span.firstOffset, nextOffset: parts[parts.length - 1].span.nextOffset };
+  return { batch: { values: values.bytes.buffer as ArrayBuffer, bounds: values.bounds, offsets }, keys, span };
 }
 
 function concat(parts: { bytes: Uint8Array; bounds: Int32Array }[]): { bytes: Uint8Array; bounds: Int32Array } {

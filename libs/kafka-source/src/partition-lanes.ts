@@ -96,6 +96,17 @@ export class PartitionLanes {
     return true;
   }
 
+  /**
+   * Hands over a job that cannot wait for room (kafkajs has moved past its records already, so it
+   * holds no fetch): joined or queued, unless the lane takes nothing now (then false).
+   */
+  append(partition: number, job: LaneJob): boolean {
+    if (this.offer(partition, job)) return true;
+    if (this.lane(partition).failedAt !== null || this.stopped) return false;
+    this.push(partition, job);
+    return true;
+  }
+
   /** Queues a job behind the partition's others. */
   push(partition: number, job: LaneJob): void {
     const lane = this.lane(partition);

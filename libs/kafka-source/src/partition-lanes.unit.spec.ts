@@ -176,4 +176,19 @@ describe('partition lanes', () => {
     gate.release();
     expect(await taken).toBe(false);
   });
+
+  it('append: joins the waiting job, else queues without waiting for room, but not into a lane waiting to resume', async () => {
+    const { l } = lanes({ depth: 1, retryMs: 1_000 });
+    const gate = deferred();
+    const ran: string[] = [];
+    l.push(0, { firstOffset: 0, run: () => gate.done });
+    expect(l.append(0, { firstOffset: 1, run: async () => void ran.push('past the depth') })).toBe(true);
+    gate.release();
+    await tick();
+    expect(ran).toEqual(['past the depth']);
+    l.push(1, { firstOffset: 5, run: () => Promise.reject(new Error('down')) });
+    await tick();
+    expect(l.append(1, { firstOffset: 6, run: async () => void ran.push('into a failed lane') })).toBe(false);
+    await l.stop();
+  });
 });

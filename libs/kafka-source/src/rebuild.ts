@@ -4,7 +4,8 @@ import { activeSchema, dataSourceUrl, projectionDdl, projectionSchemaName } from
 import { BatchAppliers } from './batch-appliers';
 import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
-import { offsetSpan, packMessages } from './message-split';
+import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
+import { resumeAfterGap } from './offset-gaps';
 import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 export interface RebuildOptions {
@@ -22,7 +23,8 @@ export interface RebuildOptions {
 
 /**
  * Replays the topic from the beginning into a fresh projection schema while the live one keeps
- * serving, up to the end offsets seen at the start, then switches the active schema in one
+ * serving, up to the end offsets seen at the start (every partition's position there, filtered
+ * records and those removed by retention included), then switches the active schema in one
  * compare-and-set. The live projector notices the switch at its next batch and resumes every
  * partition from the new schema's checkpoints, so what arrived meanwhile lands there too.
  */
@@ -59,11 +61,16 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
   await o.db.transaction(async (m) => {
     for (const sql of projectionDdl(schema)) await m.query(sql);
   });
-  const ends = await ending;
+  const offsets = await ending;
+  const ends = new Map([...offsets].map(([p, { high }]) => [p, high]));
   o.log('info', 'rebuild started', { schema, previous, endOffsets: Object.fromEntries(ends) });
 
-  const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
+  // Positions, not messages: where the replay has got to in each partition (nothing lies below
+  // its earliest offset). A partition ending in a transaction marker, or emptied by retention,
+  // has no message at its end offset - 1 to wait for.
+  const next = new Map<number, number>([...offsets].map(([p, { low }]) => [p, low]));
   const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
+  const gaps = { kafka: o.kafka, db: o.db, topic: o.topic, consumer: o.groupId, log: o.log };
   let applied = 0;
   if (!done()) {
     const batchBytes = o.maxBatchBytes ?? COALESCE_MAX_BYTES;
@@ -76,39 +83,50 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
       await Promise.all([consumer.connect(), ready]);
       await consumer.subscribe({ topic: o.topic, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
+        const job = (partition: number, fetched: FetchedBatch) =>
+          new CoalescedBatch(
+            schema,
+            fetched,
+            async (all) => {
+              // A replay stores its dead letters (they reached the topic the first time), nothing more.
+              const checkpoint = { consumer: o.groupId, topic: o.topic, partition, ...all.span };
+              const stats = await applier.apply(schema, checkpoint, all, async () => undefined);
+              if (stats.gap) return resumeAfterGap(gaps, schema, partition, stats.gap.storedNextOffset, all.span, !all.batch.offsets.length);
+              applied += stats.applied;
+              next.set(partition, Math.max(next.get(partition) ?? 0, all.span.nextOffset));
+              if (done()) resolve();
+            },
+            batchBytes,
+          );
+        /** The part of a span below the partition's end; null when nothing is. */
+        const upToEnd = (partition: number, span: OffsetSpan): OffsetSpan | null => {
+          const end = ends.get(partition) ?? 0;
+          return span.firstOffset < end ? { firstOffset: span.firstOffset, nextOffset: Math.min(span.nextOffset, end) } : null;
+        };
         consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
+        // Batches of filtered records only, which kafkajs moves past without handing them over (kafka-projector.ts).
+        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
+          if (b.batchSize !== 0 || b.firstOffset === null || b.topic !== o.topic) return;
+          const span = upToEnd(b.partition, { firstOffset: Number(b.firstOffset), nextOffset: Number(b.lastOffset) + 1 });
+          if (span) lanes.append(b.partition, job(b.partition, packMessages([], span)));
+        });
         void consumer
           .run({
             autoCommit: false,
             eachBatchAutoResolve: false,
             partitionsConsumedConcurrently: 3,
             eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale }) => {
-              const end = ends.get(batch.partition) ?? 0;
-              const messages = batch.messages.filter((m) => Number(m.offset) < end);
-              if (!messages.length) {
+              const { partition } = batch;
+              const span = upToEnd(partition, batchSpan(batch));
+              if (!span) {
                 if (done()) resolve();
                 return;
               }
-              const { topic, partition } = batch;
-              const last = messages[messages.length - 1].offset;
-              const job = new CoalescedBatch(
-                schema,
-                packMessages(messages),
-                async (fetched) => {
-                  const span = offsetSpan(fetched.batch);
-                  // A replay stores its dead letters (they reached the topic the first time), nothing more.
-                  const checkpoint = { consumer: o.groupId, topic, partition, ...span };
-                  const stats = await applier.apply(schema, checkpoint, fetched, async () => undefined);
-                  if (stats.gap) return { resumeAt: stats.gap.storedNextOffset };
-                  applied += stats.applied;
-                  next.set(partition, span.nextOffset);
-                  if (done()) resolve();
-                },
-                batchBytes,
-              );
-              if (!(await lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
+              // Only a batch reaching past the end is cut (the last of each partition).
+              const messages = span.nextOffset < Number(batch.lastOffset()) + 1 ? batch.messages.filter((m) => Number(m.offset) < span.nextOffset) : batch.messages;
+              if (!(await lanes.take(partition, job(partition, packMessages(messages, span)), heartbeat, isRunning, () => !isStale()))) return;
               // Without it kafkajs fetches the same batch again: the replay would never get past it.
-              resolveOffset(last);
+              resolveOffset(batch.lastOffset());
               await heartbeat();
             },
           })
@@ -122,12 +140,12 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
   return { schema, previous, applied };
 }
 
-/** The partitions' end offsets now: where the replay stops. */
-async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
+/** The partitions' earliest and end offsets now: the replay starts at the one and stops at the other. */
+async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, { low: number; high: number }>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
   } finally {
     await admin.disconnect();
   }

@@ -44,18 +44,25 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
       (_completed, error) => error && io.err(`sweeper: ${error.message}`),
     );
     const web = await startExportServer(config, db.dataSource);
-    const token = await signMemberToken(
-      { memberId: 'demo', name: 'Demo 운영자', channelId: 'ch-1', permissions: ['caseStats:download'], expiresIn: '7d' },
-      config.export.jwtSecret,
-      Math.floor(now() / 1000),
-    );
+    const demoToken = (channelId: string) =>
+      signMemberToken(
+        { memberId: 'demo', name: 'Demo 운영자', channelId, permissions: ['caseStats:download'], expiresIn: '7d' },
+        config.export.jwtSecret,
+        Math.floor(now() / 1000),
+      );
+    const [token, other] = [await demoToken('ch-1'), await demoToken('ch-2')];
+    // `casestats token` signs only with the variable: a secret drawn for this run is no one else's.
+    const ownTokens = config.export.jwtSecretSet
+      ? '   or sign one: npx casestats token --channel ch-2 --member m-1, with the same EXPORT_JWT_SECRET)'
+      : '   to sign your own with npx casestats token, start with EXPORT_JWT_SECRET set)';
     io.out(
       [
         '',
         'casestats is running.',
         `  export page:  ${web.url}/#token=${token}`,
         `  (signed in as the demo member "Demo 운영자" of channel ch-1, with the download permission;`,
-        `   another member: npx casestats token --channel ch-2 --member m-1)`,
+        `   channel ch-2: ${web.url}/#token=${other}`,
+        ownTokens,
         `  API:          ${web.url}/api/openapi.json`,
         '  Ctrl-C stops everything; the next `npm start` continues where this one stopped.',
         '',

@@ -1,0 +1,68 @@
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { applyBatch } from '@casestats/read-model';
+import type { Log } from './kafka-projector';
+import type { OffsetSpan } from './message-split';
+
+export interface GapContext {
+  kafka: Kafka;
+  db: DataSource;
+  topic: string;
+  /** The checkpoints' consumer (the live projector's group). */
+  consumer: string;
+  log: Log;
+}
+
+/**
+ * Where a partition goes on after a batch that starts past its stored checkpoint (applyBatch
+ * refused it). Usually back to the checkpoint: the consumer was positioned past it (a switch, a
+ * seek that did not happen). But records the broker no longer has (retention, deleteRecords) can
+ * never be applied: seeking back to them ends at the earliest offset again, the same gap, forever.
+ * Then the checkpoint moves up to the earliest offset, and the partition goes on from there.
+ *
+ * A batch of filtered records only (`dataless`: markers, aborted messages) goes nowhere: kafkajs
+ * has moved past it already, and the next batch with messages finds any gap itself.
+ *
+ * Only this path asks the broker anything: it runs once per gap, never per batch.
+ */
+export async function resumeAfterGap(
+  c: GapContext,
+  schema: string,
+  partition: number,
+  storedNextOffset: number,
+  fetched: OffsetSpan,
+  dataless: boolean,
+): Promise<{ resumeAt: number } | void> {
+  const fields = { partition, storedNextOffset, fetchedOffset: fetched.firstOffset };
+  if (dataless) {
+    c.log('warn', 'filtered records past the checkpoint; left to the next batch', { code: 'PROJECTOR.OFFSET_GAP', ...fields });
+    return;
+  }
+  const earliest = await earliestOffset(c.kafka, c.topic, partition);
+  if (storedNextOffset < earliest) {
+    c.log('warn', 'records removed from the topic before they were projected; the partition goes on at its earliest offset', {
+      code: 'PROJECTOR.RECORDS_REMOVED',
+      ...fields,
+      earliestOffset: earliest,
+      lost: earliest - storedNextOffset,
+    });
+    await applyBatch(c.db, schema, {
+      events: [],
+      checkpoint: { consumer: c.consumer, topic: c.topic, partition, offsets: [], firstOffset: storedNextOffset, nextOffset: earliest },
+    });
+    return { resumeAt: earliest };
+  }
+  c.log('warn', 'batch starts past the checkpoint; resuming the partition there', { code: 'PROJECTOR.OFFSET_GAP', ...fields });
+  return { resumeAt: storedNextOffset };
+}
+
+async function earliestOffset(kafka: Kafka, topic: string, partition: number): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const found = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition);
+    return found ? Number(found.low) : 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
