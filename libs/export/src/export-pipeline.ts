@@ -3,7 +3,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CaseSnapshot, activeSchema, dataSourceUrl } from '@casestats/read-model';
-import { createEncryptedWorkbook } from '@casestats/xlsx';
+import { MAX_CELL_CHARS, TRUNCATED_MARK, createEncryptedWorkbook } from '@casestats/xlsx';
 import { ValidExportRequest, assertWithinRowCap } from './export-rules';
 import { caseSheet, userSheet } from './case-columns';
 import { Zone } from './zoned-time';
@@ -187,6 +187,7 @@ function exportInfo(opts: ExportRunOptions, zone: Zone, caseRows: number, userRo
     ['exportedBy', opts.exportedBy.name ? `${opts.exportedBy.name} (${opts.exportedBy.id})` : opts.exportedBy.id],
     ['exportedAt', `${zone.formatLocal(opts.asOf.getTime())} (${r.timezone})`],
     ['asOf', 'records are as of exportedAt; inProgress rows may still change later'],
+    ['textLimit', `a text over ${MAX_CELL_CHARS.toLocaleString('en-US')} characters (the most a cell holds) is cut and ends with ${TRUNCATED_MARK}`],
     ['caseRows', caseRows],
     ['userRows', userRows],
   ];

@@ -93,7 +93,8 @@ function expected(value: CellValue, kind: ColumnSpec['kind']): { t: string; v: s
     return { t: 'n', v: value, fmt: 'General' };
   }
   let text = value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-  if (text.length > 32_767) text = text.slice(0, 32_767);
+  // Past Excel's limit: cut, and marked with an ellipsis within it.
+  if (text.length > 32_767) text = text.slice(0, /[\ud800-\udbff]/.test(text[32_765]) ? 32_765 : 32_766) + '…';
   return { t: 's', v: text, fmt: 'General' };
 }
 

@@ -22,6 +22,8 @@ export const MAX_ROWS = 1_048_576;
 export const MAX_COLUMNS = 16_384;
 /** Excel refuses longer cell text. */
 export const MAX_CELL_CHARS = 32_767;
+/** What ends a text cut at MAX_CELL_CHARS. */
+export const TRUNCATED_MARK = '…';
 const DATE_COLUMN_WIDTH = 20;
 
 const WORKSHEET_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
@@ -59,9 +61,11 @@ const hex4 = (code: number) => code.toString(16).toUpperCase().padStart(4, '0');
 export function inlineText(value: string): string {
   let s = value;
   if (s.length > MAX_CELL_CHARS) {
-    // Cut at the limit, but never between the halves of a surrogate pair.
-    const cut = isHighSurrogate(s.charCodeAt(MAX_CELL_CHARS - 1)) ? MAX_CELL_CHARS - 1 : MAX_CELL_CHARS;
-    s = s.slice(0, cut);
+    // Excel holds no more in a cell. The cut is marked, so that it is never silent: the text ends
+    // with TRUNCATED_MARK, within the limit, and never between the halves of a surrogate pair.
+    const keep = MAX_CELL_CHARS - TRUNCATED_MARK.length;
+    const cut = isHighSurrogate(s.charCodeAt(keep - 1)) ? keep - 1 : keep;
+    s = s.slice(0, cut) + TRUNCATED_MARK;
   }
   if (!NEEDS_CARE.test(s)) return '<t>' + s + '</t>';
   let out = '';

@@ -36,10 +36,11 @@ describe('inlineText', () => {
     expect(inlineText('a\ud800b\udc00')).toBe('<t>a\ufffdb\ufffd</t>');
   });
 
-  it('cuts text at 32767 characters without splitting a pair', () => {
-    expect(inlineText('x'.repeat(40_000))).toBe('<t>' + 'x'.repeat(32_767) + '</t>');
-    const s = 'x'.repeat(32_766) + '😀';
-    expect(inlineText(s)).toBe('<t>' + 'x'.repeat(32_766) + '</t>');
+  it('cuts text at 32767 characters, marked with an ellipsis, without splitting a pair', () => {
+    expect(inlineText('x'.repeat(40_000))).toBe('<t>' + 'x'.repeat(32_766) + '…</t>');
+    expect(inlineText('x'.repeat(32_767))).toBe('<t>' + 'x'.repeat(32_767) + '</t>');
+    const s = 'x'.repeat(32_765) + '😀' + 'y';
+    expect(inlineText(s)).toBe('<t>' + 'x'.repeat(32_765) + '…</t>');
   });
 });
 
