@@ -6,6 +6,8 @@
  */
 
 export const SECTOR = 512;
+/** The largest stream of a version 3 compound file (MS-CFB 2.6.3). */
+const MAX_V3_STREAM = 0x80000000;
 const MINI_SECTOR = 64;
 const MINI_STREAM_CUTOFF = 4096;
 const HEADER_DIFAT_ENTRIES = 109;
@@ -112,9 +114,9 @@ export class CfbLayout {
         }
         parent = n;
       });
-      if (!Number.isSafeInteger(spec.size) || spec.size < 0 || spec.size > 0xffffffff) {
-        // Version 3 readers take only the low 32 bits of a stream size.
-        throw new RangeError(`stream ${key(spec.path)} must be under 4 GiB in a version 3 compound file`);
+      if (!Number.isSafeInteger(spec.size) || spec.size < 0 || spec.size > MAX_V3_STREAM) {
+        // MS-CFB 2.6.3: a version 3 file's stream size is at most 0x80000000 (readers take its low 32 bits).
+        throw new RangeError(`stream ${key(spec.path)} must be at most 2 GiB in a version 3 compound file`);
       }
       parent.size = spec.size;
       if (spec.external) {

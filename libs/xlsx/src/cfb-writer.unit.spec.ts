@@ -121,7 +121,8 @@ describe('CfbLayout', () => {
 
   it('refuses what a version 3 file cannot hold', () => {
     expect(() => new CfbLayout([{ path: ['x'], size: 100, external: true }])).toThrow(/mini stream cutoff/);
-    expect(() => new CfbLayout([{ path: ['x'], size: 2 ** 32, external: true }])).toThrow(/4 GiB/);
+    expect(() => new CfbLayout([{ path: ['x'], size: 2 ** 31 + 1, external: true }])).toThrow(/at most 2 GiB/);
+    expect(() => new CfbLayout([{ path: ['x'], size: 2 ** 31, external: true }])).not.toThrow();
     expect(() => new CfbLayout([{ path: ['a/b'], size: 1 }])).toThrow(/invalid compound file entry name/);
     expect(() => new CfbLayout([{ path: ['x'], size: 1 }, { path: ['X'], size: 1 }])).toThrow(/duplicate/);
   });
