@@ -200,10 +200,9 @@ export class KafkaProjector {
       this.o.topic,
     );
     if (!current()) return;
-    for (const partition of partitions) {
-      const offset = stored.get(partition);
-      if (offset !== undefined) this.seek(partition, offset);
-    }
+    // A partition without a checkpoint (new since the projection was built) starts at its
+    // beginning: kafkajs would go on from wherever it was in the previous schema.
+    for (const partition of partitions) this.seek(partition, stored.get(partition) ?? 0);
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {

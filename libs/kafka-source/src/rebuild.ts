@@ -1,6 +1,6 @@
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, dataSourceUrl, projectionDdl, projectionSchemaName } from '@casestats/read-model';
+import { activeSchema, applyBatch, dataSourceUrl, projectionDdl, projectionSchemaName } from '@casestats/read-model';
 import { BatchAppliers } from './batch-appliers';
 import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
@@ -71,6 +71,8 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
   const next = new Map<number, number>([...offsets].map(([p, { low }]) => [p, low]));
   const done = () => [...ends].every(([p, end]) => (next.get(p) ?? 0) >= end);
   const gaps = { kafka: o.kafka, db: o.db, topic: o.topic, consumer: o.groupId, log: o.log };
+  // Nothing lies below a partition's earliest offset: its first batch starts there, and is no gap.
+  for (const [partition, { low }] of offsets) await storePosition(o, schema, partition, low);
   let applied = 0;
   if (!done()) {
     const batchBytes = o.maxBatchBytes ?? COALESCE_MAX_BYTES;
@@ -137,7 +139,16 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
       await consumer.disconnect();
     }
   }
+  // Every partition of the topic gets its checkpoint at its end offset, those the replay had
+  // nothing to apply in too (empty, or emptied by retention): the live projector resumes each
+  // from there, not from where it happened to be in the previous schema.
+  for (const [partition, end] of ends) await storePosition(o, schema, partition, end);
   return { schema, previous, applied };
+}
+
+/** Creates the partition's checkpoint, or moves it up to `offset`: a batch of nothing. */
+async function storePosition(o: RebuildOptions, schema: string, partition: number, offset: number): Promise<void> {
+  await applyBatch(o.db, schema, { events: [], checkpoint: { consumer: o.groupId, topic: o.topic, partition, offsets: [], nextOffset: offset } });
 }
 
 /** The partitions' earliest and end offsets now: the replay starts at the one and stops at the other. */

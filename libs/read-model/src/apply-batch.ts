@@ -42,7 +42,9 @@ export async function applyBatch(db: Transactional, schema: string, input: Batch
     if (input.checkpoint) {
       const cp = input.checkpoint;
       const next = await lockCheckpoint(sql, schema, cp);
-      if (next > 0 && cp.firstOffset !== undefined && cp.firstOffset > next) {
+      // Also at 0: a partition without a checkpoint yet (new since a rebuild) starts at its beginning,
+      // and a batch past it would lose what came before (records removed by retention: offset-gaps.ts).
+      if (cp.firstOffset !== undefined && cp.firstOffset > next) {
         return { applied: 0, duplicates: 0, deadLettered: 0, covered: 0, casesWritten: 0, gap: { storedNextOffset: next } };
       }
       if (next > 0) {
