@@ -154,9 +154,11 @@ export class KafkaProjector {
 
   /**
    * After a rebalance or a switch, every assigned partition resumes at the offset PostgreSQL stored
-   * with its records. Until it is sought there it stays paused: kafkajs would fetch it from its own
-   * position meanwhile (the beginning, for a group that commits nothing), and a failed read of the
-   * checkpoints (the database away during a rebalance) is retried with backoff, never left unhandled.
+   * with its records. A failed read of the checkpoints (the database away during a rebalance) is
+   * retried with backoff, never left unhandled. Until the seek, kafkajs fetches from its own
+   * position, which is harmless: offsets the checkpoint covers are skipped, and a batch past it is a
+   * gap that seeks back. (Pausing the partitions meanwhile cost every start and rebalance five
+   * seconds: kafkajs sleeps its maxWaitTime when it has nothing to fetch, measured in the bench.)
    */
   private reposition(assignment: number[]): void {
     const generation = ++this.repositions;
@@ -165,16 +167,14 @@ export class KafkaProjector {
     // Batches queued before would only be refused by the checkpoint; drop them.
     this.lanes.reset();
     if (!assignment.length) return;
-    const partitions = [{ topic: this.o.topic, partitions: assignment }];
     const current = () => generation === this.repositions && !this.stopping;
     const attempt = async (failures: number): Promise<void> => {
       try {
         await this.seekPartitions(assignment, current);
-        if (current()) this.consumer.resume(partitions);
       } catch (err) {
         if (!current()) return;
         const retryInMs = Math.min(30_000, 300 * 2 ** failures);
-        this.o.log('warn', 'could not resume the partitions from their checkpoints; they stay paused until a retry does', {
+        this.o.log('warn', 'could not seek the partitions to their checkpoints; retrying', {
           code: 'PROJECTOR.REPOSITION_FAILED',
           partitions: assignment,
           error: (err as Error).message,
@@ -183,12 +183,6 @@ export class KafkaProjector {
         this.repositionTimer = setTimeout(() => void attempt(failures + 1), retryInMs);
       }
     };
-    try {
-      this.consumer.pause(partitions);
-    } catch (err) {
-      // Not running (any more): nothing is fetched, and the next join repositions again.
-      this.o.log('info', 'pause skipped', { error: (err as Error).message });
-    }
     void attempt(0);
   }
 
