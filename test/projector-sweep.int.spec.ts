@@ -82,4 +82,25 @@ describe('the sweeper never runs ahead of the projection', () => {
     await producer.disconnect();
     expect(await record()).toEqual({ case_state: 'completed', profile: { csat: 5 } });
   }, 120_000);
+
+  it('waits for no partition whose unapplied records retention removed: nothing lies below the log start', async () => {
+    const topic = uniqueTopic('sweep-retention');
+    await createTopic(brokers, topic, 1);
+    const groupId = `${topic}-g`;
+    const producer = testKafka(brokers).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [1, 2, 3].map((n) => ({ key: 'r1', value: `{"n":${n}}` })) });
+    await producer.disconnect();
+    // Applied up to offset 1, then the projector was away while retention removed offsets 0-2.
+    await db.dataSource.query(`INSERT INTO proj_1.checkpoints (consumer, topic, partition, next_offset, applied_until) VALUES ($1, $2, 0, 1, now())`, [groupId, topic]);
+    const kafka = createKafka(brokers, 'sweep-retention-test');
+    const behind = await topicAppliedHorizon(kafka, db.dataSource, topic, groupId);
+    expect(behind).toBeLessThanOrEqual(Date.now());
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [topic] });
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '3' }] });
+    await admin.disconnect();
+    expect(await topicAppliedHorizon(kafka, db.dataSource, topic, groupId)).toBe(Infinity);
+  }, 60_000);
 });

@@ -260,7 +260,7 @@ export class KafkaProjector {
     try {
       const ends = await admin.fetchTopicOffsets(this.o.topic);
       const stored = await readCheckpoints((t, p) => this.o.db.query(t, p), await activeSchema(this.o.db), this.o.groupId, this.o.topic);
-      const partitions = ends.map((e) => ({ partition: e.partition, end: Number(e.high), next: stored.get(e.partition) ?? Number(e.low) }));
+      const partitions = ends.map((e) => ({ partition: e.partition, end: Number(e.high), next: Math.max(stored.get(e.partition) ?? 0, Number(e.low)) }));
       const lag = partitions.reduce((sum, p) => sum + Math.max(0, p.end - p.next), 0);
       this.metrics.lag = lag;
       return { lag, partitions };

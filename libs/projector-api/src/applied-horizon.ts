@@ -16,7 +16,10 @@ export async function topicAppliedHorizon(kafka: Kafka, db: DataSource, topic: s
     return appliedHorizon(
       ends.map((e) => {
         const p = stored.get(e.partition);
-        return { end: Number(e.high), next: p?.nextOffset ?? Number(e.low), appliedUntil: p?.appliedUntil ?? null };
+        // Nothing lies below the log's start: a checkpoint under it (records removed by retention
+        // while no projector ran, and no batch since to move it) waits for nothing.
+        const next = Math.max(p?.nextOffset ?? 0, Number(e.low));
+        return { end: Number(e.high), next, appliedUntil: p?.appliedUntil ?? null };
       }),
     );
   } finally {

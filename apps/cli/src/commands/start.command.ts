@@ -94,7 +94,8 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
     ).then(async (total) => {
       // On Ctrl-C the embedded server is already stopping; the next start sweeps.
       if (stop.signal.aborted) return;
-      await sweeper.sweep();
+      // With Kafka the stream is published, not yet applied: the projector's sweep waits for it.
+      await (projector ? projector.sweep() : sweeper.sweep());
       io.err(`simulator: the stream of ${total} events is complete; the page stays up (Ctrl-C to stop)`);
     });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
