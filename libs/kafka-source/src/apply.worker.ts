@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 // Not the read-model's index: it loads TypeORM, which this thread has no use for.
-import { applyBatch, createApplyPool } from '@casestats/read-model/apply';
+import { applyBatch, createApplyPool, storedNextOffset } from '@casestats/read-model/apply';
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { splitPacked } from './message-split';
 
@@ -16,7 +16,16 @@ const sent = new Map<number, (error?: string) => void>();
 
 async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): Promise<FromApplyWorker> {
   const { topic, partition } = req.checkpoint;
-  const { events, offsets, deadLetters } = splitPacked(topic, partition, req.batch);
+  const split = splitPacked(topic, partition, req.batch);
+  const { events, offsets } = split;
+  let { deadLetters } = split;
+  if (deadLetters.length) {
+    // Letters the checkpoint already covers were sent before the transaction that moved past them:
+    // a retried batch, a rebalance's refetch or a replay from kafkajs's own position sends none again.
+    await ready;
+    const next = await storedNextOffset((text, params) => db.query(text, params).then((r) => r.rows), req.schema, req.checkpoint);
+    deadLetters = deadLetters.filter((d) => Number(d.position) >= next);
+  }
   if (deadLetters.length) {
     const done = new Promise<string | undefined>((resolve) => sent.set(req.id, resolve));
     port.postMessage({ kind: 'dead-letters', id: req.id, letters: deadLetters.map(({ index, code, reason, raw }) => ({ index, code, reason, value: raw })) } satisfies FromApplyWorker);

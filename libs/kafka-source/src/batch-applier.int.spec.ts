@@ -52,6 +52,17 @@ describe('BatchApplier: batches parsed and applied on a worker thread', () => {
     ]);
   });
 
+  it('sends no letter again that the checkpoint already covers: a batch straddling it sends only its new ones', async () => {
+    // Partition 0 is stored at 4 (the test above): offsets 1 and 3 were dead-lettered then.
+    const messages = [message(1, '{broken'), message(3, '', null), message(4, 'also broken'), message(5, event('w-9', 'userChat.closed'))];
+    const sends: string[][] = [];
+    await applier.apply('proj_1', { consumer: 'g', topic: 't', partition: 0, firstOffset: 1, nextOffset: 6 }, packMessages(messages), async (l) => {
+      sends.push(l.map((letter) => letter.offset));
+    });
+    expect(sends).toEqual([['4']]);
+    expect(await stored(0)).toEqual([6]);
+  });
+
   it('fails the batch, and stores nothing of it, when the dead letters could not be sent', async () => {
     const messages = [message(0, event('w-3', 'userChat.opened', { assignment: 'auto' })), message(1, 'not json either')];
     await expect(

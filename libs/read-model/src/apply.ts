@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 
 export { applyBatch } from './apply-batch';
 export type { BatchInput, BatchStats } from './apply-batch';
+export { storedNextOffset } from './checkpoint.repository';
 
 /**
  * How long one statement of a batch may run. The biggest batch statements take about a second; a

@@ -22,6 +22,15 @@ export async function lockCheckpoint(sql: Sql, schema: string, key: CheckpointKe
   return Number(row.next_offset);
 }
 
+/** The partition's stored next offset as it stands, without a lock (0 if none): what is below it was applied and committed. */
+export async function storedNextOffset(sql: Sql, schema: string, key: CheckpointKey): Promise<number> {
+  const [row] = await sql<{ next_offset: string }>(
+    `SELECT next_offset FROM ${assertSchemaName(schema)}.checkpoints WHERE consumer = $1 AND topic = $2 AND partition = $3`,
+    [key.consumer, key.topic, key.partition],
+  );
+  return row ? Number(row.next_offset) : 0;
+}
+
 /** Moves the checkpoint to `nextOffset`; `appliedUntil` is the latest `occurredAt` the batch applied (its watermark only grows). */
 export async function storeCheckpoint(sql: Sql, schema: string, key: CheckpointKey, nextOffset: number, appliedUntil?: number): Promise<void> {
   await sql(
