@@ -170,4 +170,17 @@ describe('export jobs survive failures', () => {
     expect(readdirSync(out)).toEqual([]);
     rmSync(out, { recursive: true, force: true });
   }, 120_000);
+
+  it('a SIGTERM stops a server on the embedded PostgreSQL in order: exit 0, and the embedded server stopped after it', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'casestats-embedded-stop-'));
+    const port = 55_000 + Math.floor(Math.random() * 1000);
+    const { child } = await startChildServer({ DATABASE_URL: '', EXPORT_JWT_SECRET: SECRET, CASESTATS_DATA_DIR: data, EXPORT_PORT: '0', EMBEDDED_PG_PORT: String(port) });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+    child.kill('SIGTERM');
+    // The package's own handler exited at once with 143, beside the server's orderly stop.
+    expect(await exited).toEqual({ code: 0, signal: null });
+    const probe = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+    await expect(probe.connect()).rejects.toThrow();
+    rmSync(data, { recursive: true, force: true });
+  }, 180_000);
 });

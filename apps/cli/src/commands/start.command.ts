@@ -92,7 +92,7 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
         ? runKafkaSimulatorFeed(createKafka(config.kafka.brokers, `${config.kafka.clientId}-simulator`), config.kafka.topic, feedOptions)
         : runSimulatorFeed(db.dataSource, schema, feedOptions)
     ).then(async (total) => {
-      // On Ctrl-C the embedded server is already stopping; the next start sweeps.
+      // Stopping (Ctrl-C): the database is about to close; the next start sweeps.
       if (stop.signal.aborted) return;
       // With Kafka the stream is published, not yet applied: the projector's sweep waits for it.
       await (projector ? projector.sweep() : sweeper.sweep());
