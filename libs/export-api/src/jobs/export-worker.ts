@@ -88,6 +88,12 @@ export class ExportWorker {
       await tx.getRepository(ExportJobEntity).insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
       await record(tx);
     });
+    if (this.stopped) {
+      // stop() began while the row was being written, and has already failed what it knew of.
+      await this.db.query(`UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'queued'`, [fields.id, INTERRUPTED]);
+      await this.audit.finished(fields.id, 'failed', { message: INTERRUPTED });
+      throw new AppError('INTERNAL', 'the export server is stopping: request the export again');
+    }
     this.accepted.set(fields.id, request);
     setImmediate(() => void this.kick());
     return this.repo.findOneByOrFail({ id: fields.id });
@@ -100,7 +106,8 @@ export class ExportWorker {
     try {
       while (!this.stopped && this.active.size < this.config.export.workerConcurrency) {
         const job = await this.claim();
-        if (!job) break;
+        // Stopped meanwhile: stop() fails the claimed job (it is still among the accepted ones).
+        if (!job || this.stopped) break;
         void this.run(job);
       }
     } catch (err) {
