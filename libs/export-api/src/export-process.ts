@@ -1,9 +1,11 @@
-import { Config } from '@casestats/config';
+import { Config, requireJwtSecret } from '@casestats/config';
 import { migrate, openDatabase } from '@casestats/read-model';
 import { startExportServer } from './export-app';
 
 /** The export process: database, migrations, the server, until SIGINT/SIGTERM. */
 export async function runExportProcess(config: Config, log: (line: string) => void): Promise<void> {
+  // Refused before anything starts: tokens signed elsewhere could never be checked.
+  requireJwtSecret(config, 'the export server');
   const db = await openDatabase(config, { log });
   try {
     await migrate(db.dataSource);

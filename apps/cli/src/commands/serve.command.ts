@@ -1,10 +1,9 @@
-import { Config, requireJwtSecret } from '@casestats/config';
+import { Config } from '@casestats/config';
 import { runExportProcess } from '@casestats/export-api';
 import { CliIo } from '../cli-context';
 
 /** `casestats serve`: the export app (API, jobs, web page) until SIGINT/SIGTERM. */
 export async function serveCommand(_args: string[], config: Config, io: CliIo): Promise<number> {
-  requireJwtSecret(config, 'the export server');
   await runExportProcess(config, io.err);
   return 0;
 }

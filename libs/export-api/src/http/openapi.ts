@@ -66,6 +66,7 @@ export const openApiDocument = {
           timezone: { type: 'string' },
           filters: { type: 'object' },
           reason: { type: 'string' },
+          requestedBy: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string', nullable: true } } },
           createdAt: { type: 'string', format: 'date-time' },
           startedAt: { type: 'string', format: 'date-time', nullable: true },
           finishedAt: { type: 'string', format: 'date-time', nullable: true },
@@ -86,7 +87,8 @@ export const openApiDocument = {
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
         responses: {
           '202': { description: 'accepted', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, totalRows: { type: 'integer' } } } } } },
-          '400': { description: 'a rule was broken (each problem names its field), or more than 1,000,000 cases match', content: { 'application/json': { schema: error } } },
+          '400': { description: 'a rule was broken (each problem names its field; a key the request does not have is one), or more cases match than the cap (EXPORT_MAX_ROWS, 1,000,000 unless set)', content: { 'application/json': { schema: error } } },
+          '413': { description: 'the body is over 100 kB (INPUT.TOO_LARGE)', content: { 'application/json': { schema: error } } },
           ...errors,
         },
       },
@@ -102,12 +104,12 @@ export const openApiDocument = {
     '/api/channels/{channelId}/case-exports/{id}/file': {
       parameters: [channel, id],
       get: {
-        summary: 'The encrypted XLSX, once succeeded (kept 24 hours)',
+        summary: 'The encrypted XLSX, once succeeded (kept EXPORT_FILE_TTL_SECONDS, 24 hours unless set)',
         responses: {
           '200': { description: 'the file', content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } } },
           '404': { description: 'no such export in this channel' },
           '409': { description: 'not ready (queued, running or failed)' },
-          '410': { description: 'expired' },
+          '410': { description: 'expired, or its file is gone (EXPORT.EXPIRED)' },
           ...errors,
         },
       },
