@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from './app-error';
 import { loadConfig, requireJwtSecret } from './config';
+import { jsonLog } from './json-log';
 
 describe('loadConfig', () => {
   it('runs two apply threads unless told otherwise', () => {
@@ -31,5 +32,23 @@ describe('loadConfig', () => {
     const set = loadConfig({ EXPORT_JWT_SECRET: 'a-long-enough-test-secret' });
     expect(set.export).toMatchObject({ jwtSecret: 'a-long-enough-test-secret', jwtSecretSet: true });
     expect(() => requireJwtSecret(set, 'the export server')).not.toThrow();
+  });
+
+  it('logs JSON lines from LOG_LEVEL up', () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const log = jsonLog('projector', loadConfig({ LOG_LEVEL: 'warn' }).logLevel);
+      log('info', 'not shown');
+      log('warn', 'shown', { partition: 2 });
+      log('error', 'shown too');
+      const lines = write.mock.calls.map(([line]) => JSON.parse(String(line)));
+      expect(lines.map(({ level, app, msg, partition }) => ({ level, app, msg, partition }))).toEqual([
+        { level: 'warn', app: 'projector', msg: 'shown', partition: 2 },
+        { level: 'error', app: 'projector', msg: 'shown too', partition: undefined },
+      ]);
+    } finally {
+      write.mockRestore();
+    }
+    expect(loadConfig({}).logLevel).toBe('info');
   });
 });

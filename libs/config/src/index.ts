@@ -1,3 +1,4 @@
 export * from './app-error';
 export * from './config';
 export * from './typescript-worker';
+export * from './json-log';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { Config } from '@casestats/config';
+import { Config, jsonLog } from '@casestats/config';
 import { ExportModule } from './export.module';
 import { useBodyParsing } from './http/body-parsing';
 import { ErrorFilter } from './http/error.filter';
@@ -17,12 +17,7 @@ export interface ExportServer {
   close(): Promise<void>;
 }
 
-/** Structured logs: one JSON object per line. */
-export const jsonLog: Log = (level, msg, fields = {}) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, app: 'export', msg, ...fields })}\n`);
-};
-
-export async function startExportServer(config: Config, db: DataSource, log: Log = jsonLog, port = config.export.port): Promise<ExportServer> {
+export async function startExportServer(config: Config, db: DataSource, log: Log = jsonLog('export', config.logLevel), port = config.export.port): Promise<ExportServer> {
   const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), { logger: ['error', 'warn'], bodyParser: false });
   useBodyParsing(app);
   app.useGlobalFilters(new ErrorFilter(log));

@@ -1,3 +1,3 @@
-export { startProjector, jsonLog, type RunningProjector } from './projector-app';
+export { startProjector, type RunningProjector } from './projector-app';
 export { runProjectorProcess } from './projector-process';
 export * from './applied-horizon';

@@ -3,7 +3,7 @@ import { Controller, DynamicModule, Get, Header, INestApplication, Inject, Modul
 import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { Config } from '@casestats/config';
+import { Config, jsonLog } from '@casestats/config';
 import { KafkaProjector, Log, createKafka } from '@casestats/kafka-source';
 import { activeSchema, startSweeper } from '@casestats/read-model';
 import { topicAppliedHorizon } from './applied-horizon';
@@ -49,10 +49,6 @@ class ProjectorModule {
   }
 }
 
-export const jsonLog: Log = (level, msg, fields = {}) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, app: 'projector', msg, ...fields })}\n`);
-};
-
 export interface RunningProjector {
   url: string;
   projector: KafkaProjector;
@@ -62,7 +58,7 @@ export interface RunningProjector {
 }
 
 /** Consumer, sweeper and the health/metrics endpoints; Nest is the wiring and the lifecycle. */
-export async function startProjector(config: Config, db: DataSource, log: Log = jsonLog, port = config.projector.port): Promise<RunningProjector> {
+export async function startProjector(config: Config, db: DataSource, log: Log = jsonLog('projector', config.logLevel), port = config.projector.port): Promise<RunningProjector> {
   const projector = new KafkaProjector({
     kafka: createKafka(config.kafka.brokers, config.kafka.clientId),
     db,
