@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
-import { createKafka } from '@casestats/kafka-source';
-import { startProjector, topicAppliedHorizon } from '@casestats/projector-api';
+import { createKafka, topicAppliedHorizon } from '@casestats/kafka-source';
+import { startProjector } from '@casestats/projector-api';
 import { appliedHorizon, startSweeper } from '@casestats/read-model';
 import { createMigratedDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
 

@@ -72,8 +72,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   // No default in the source: any server started without the variable would accept tokens
   // anyone can sign. Unset, each process draws a secret of its own, which serves `casestats start`
   // (it signs its page's link itself); `serve` and `token` refuse to run on one (requireJwtSecret).
-  const jwtSecretSet = str('EXPORT_JWT_SECRET', '') !== '';
-  const jwtSecret = jwtSecretSet ? str('EXPORT_JWT_SECRET', '') : randomBytes(32).toString('base64url');
+  const givenSecret = str('EXPORT_JWT_SECRET', '');
+  const jwtSecretSet = givenSecret !== '';
+  const jwtSecret = jwtSecretSet ? givenSecret : randomBytes(32).toString('base64url');
   if (jwtSecret.length < 16) problems.push({ field: 'EXPORT_JWT_SECRET', message: 'must be at least 16 characters' });
   const databaseUrl = env.DATABASE_URL ? env.DATABASE_URL : null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {

@@ -8,6 +8,7 @@ import { PartitionLanes } from './partition-lanes';
 import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
 import { GapContext, resumeAfterGap } from './offset-gaps';
 import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
+import { partitionPositions } from './topic-positions';
 
 export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
@@ -253,19 +254,12 @@ export class KafkaProjector {
     });
   }
 
-  /** Messages behind the end of the topic: high watermarks minus the stored next offsets. */
+  /** Messages behind the end of the topic: high watermarks minus the stored next offsets (partitionPositions). */
   async lag(): Promise<{ lag: number; partitions: { partition: number; end: number; next: number }[] }> {
-    const admin = this.o.kafka.admin();
-    await admin.connect();
-    try {
-      const ends = await admin.fetchTopicOffsets(this.o.topic);
-      const stored = await readCheckpoints((t, p) => this.o.db.query(t, p), await activeSchema(this.o.db), this.o.groupId, this.o.topic);
-      const partitions = ends.map((e) => ({ partition: e.partition, end: Number(e.high), next: Math.max(stored.get(e.partition) ?? 0, Number(e.low)) }));
-      const lag = partitions.reduce((sum, p) => sum + Math.max(0, p.end - p.next), 0);
-      this.metrics.lag = lag;
-      return { lag, partitions };
-    } finally {
-      await admin.disconnect();
-    }
+    const positions = await partitionPositions(this.o.kafka, this.o.db, this.o.topic, this.o.groupId);
+    const partitions = positions.map(({ partition, end, next }) => ({ partition, end, next }));
+    const lag = partitions.reduce((sum, p) => sum + Math.max(0, p.end - p.next), 0);
+    this.metrics.lag = lag;
+    return { lag, partitions };
   }
 }

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { applyBatch } from '@casestats/read-model';
 import type { Log } from './kafka-projector';
 import type { OffsetSpan } from './message-split';
+import { topicOffsets } from './topic-positions';
 
 export interface GapContext {
   kafka: Kafka;
@@ -38,7 +39,7 @@ export async function resumeAfterGap(
     c.log('warn', 'filtered records past the checkpoint; left to the next batch', { code: 'PROJECTOR.OFFSET_GAP', ...fields });
     return;
   }
-  const earliest = await earliestOffset(c.kafka, c.topic, partition);
+  const earliest = (await topicOffsets(c.kafka, c.topic)).get(partition)?.low ?? 0;
   if (storedNextOffset < earliest) {
     c.log('warn', 'records removed from the topic before they were projected; the partition goes on at its earliest offset', {
       code: 'PROJECTOR.RECORDS_REMOVED',
@@ -54,15 +55,4 @@ export async function resumeAfterGap(
   }
   c.log('warn', 'batch starts past the checkpoint; resuming the partition there', { code: 'PROJECTOR.OFFSET_GAP', ...fields });
   return { resumeAt: storedNextOffset };
-}
-
-async function earliestOffset(kafka: Kafka, topic: string, partition: number): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const found = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition);
-    return found ? Number(found.low) : 0;
-  } finally {
-    await admin.disconnect();
-  }
 }

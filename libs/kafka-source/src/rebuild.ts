@@ -7,6 +7,7 @@ import { PartitionLanes } from './partition-lanes';
 import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
 import { resumeAfterGap } from './offset-gaps';
 import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
+import { topicOffsets } from './topic-positions';
 
 export interface RebuildOptions {
   kafka: Kafka;
@@ -53,7 +54,8 @@ export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: st
 
 /** Makes the new schema and replays the topic into it, up to the end offsets seen at its start. */
 async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<void>): Promise<{ schema: string; previous: string; applied: number }> {
-  const ending = endOffsets(o.kafka, o.topic);
+  // The replay starts at each partition's earliest offset and stops at its end offset as of now.
+  const ending = topicOffsets(o.kafka, o.topic);
   ending.catch(() => undefined); // awaited below
   const previous = await activeSchema(o.db);
   const [{ n }] = await o.db.query(`SELECT coalesce(max(substring(nspname from 6)::int), 0) + 1 AS n FROM pg_namespace WHERE nspname ~ '^proj_[0-9]+$'`);
@@ -149,15 +151,4 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
 /** Creates the partition's checkpoint, or moves it up to `offset`: a batch of nothing. */
 async function storePosition(o: RebuildOptions, schema: string, partition: number, offset: number): Promise<void> {
   await applyBatch(o.db, schema, { events: [], checkpoint: { consumer: o.groupId, topic: o.topic, partition, offsets: [], nextOffset: offset } });
-}
-
-/** The partitions' earliest and end offsets now: the replay starts at the one and stops at the other. */
-async function endOffsets(kafka: Kafka, topic: string): Promise<Map<number, { low: number; high: number }>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: Number(p.low), high: Number(p.high) }]));
-  } finally {
-    await admin.disconnect();
-  }
 }

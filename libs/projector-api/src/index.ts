@@ -1,3 +1,2 @@
 export { startProjector, type RunningProjector } from './projector-app';
 export { runProjectorProcess } from './projector-process';
-export * from './applied-horizon';

@@ -4,9 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
-import { KafkaProjector, Log, createKafka } from '@casestats/kafka-source';
+import { KafkaProjector, Log, createKafka, topicAppliedHorizon } from '@casestats/kafka-source';
 import { activeSchema, startSweeper } from '@casestats/read-model';
-import { topicAppliedHorizon } from './applied-horizon';
 
 const PROJECTOR = Symbol('PROJECTOR');
 const DATA_SOURCE = Symbol('DATA_SOURCE');

@@ -60,9 +60,5 @@ export async function readProgress(sql: Sql, schema: string, consumer: string, t
 
 /** The stored offsets of a consumer for a topic: they win over Kafka's committed ones. */
 export async function readCheckpoints(sql: Sql, schema: string, consumer: string, topic: string): Promise<Map<number, number>> {
-  const rows = await sql<{ partition: number; next_offset: string }>(
-    `SELECT partition, next_offset FROM ${assertSchemaName(schema)}.checkpoints WHERE consumer = $1 AND topic = $2`,
-    [consumer, topic],
-  );
-  return new Map(rows.map((r) => [r.partition, Number(r.next_offset)]));
+  return new Map([...(await readProgress(sql, schema, consumer, topic))].map(([partition, p]) => [partition, p.nextOffset]));
 }
