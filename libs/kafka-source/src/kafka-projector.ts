@@ -9,8 +9,10 @@ import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-spl
 import { GapContext, resumeAfterGap } from './offset-gaps';
 import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 import { partitionPositions } from './topic-positions';
+import type { Log } from '@casestats/config';
 
-export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+/** The one log shape of the apps (libs/config's jsonLog writes it). */
+export type { Log };
 
 export interface KafkaProjectorOptions {
   kafka: Kafka;

@@ -7,8 +7,10 @@ import { AppError, Config } from '@casestats/config';
 import { ValidExportRequest, runExport } from '@casestats/export';
 import { ExportJob, ExportJobEntity } from '@casestats/read-model';
 import { AuditLog } from './audit-log';
+import type { Log } from '@casestats/config';
 
-export type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+/** The one log shape of the apps (libs/config's jsonLog writes it). */
+export type { Log };
 
 const MAX_ATTEMPTS = 3;
 
@@ -17,6 +19,7 @@ function returned<T>(result: unknown): T[] {
   return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
 const INTERRUPTED = 'the export was interrupted before it finished (its server stopped); request it again';
+const stopping = () => new AppError('INTERNAL', 'the export server is stopping: request the export again');
 
 /**
  * Runs the jobs this instance accepted. The password exists only in this process's memory, so a
@@ -63,11 +66,7 @@ export class ExportWorker {
     this.accepted.clear();
     if (!left.length) return;
     try {
-      const failed = returned<{ id: string }>(await this.db.query(
-        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
-        [left, INTERRUPTED],
-      ));
-      for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+      await this.failInterrupted(left);
     } catch (err) {
       // The heartbeat has stopped with this instance: the stale-job rule settles these jobs later.
       this.log('error', 'could not record the interrupted exports', { jobIds: left, error: (err as Error).message });
@@ -83,20 +82,28 @@ export class ExportWorker {
     request: ValidExportRequest,
     record: (tx: EntityManager) => Promise<void> = async () => undefined,
   ): Promise<ExportJob> {
-    if (this.stopped) throw new AppError('INTERNAL', 'the export server is stopping: request the export again');
+    if (this.stopped) throw stopping();
     await this.db.transaction(async (tx) => {
       await tx.getRepository(ExportJobEntity).insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
       await record(tx);
     });
     if (this.stopped) {
       // stop() began while the row was being written, and has already failed what it knew of.
-      await this.db.query(`UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'queued'`, [fields.id, INTERRUPTED]);
-      await this.audit.finished(fields.id, 'failed', { message: INTERRUPTED });
-      throw new AppError('INTERNAL', 'the export server is stopping: request the export again');
+      await this.failInterrupted([fields.id]);
+      throw stopping();
     }
     this.accepted.set(fields.id, request);
     setImmediate(() => void this.kick());
     return this.repo.findOneByOrFail({ id: fields.id });
+  }
+
+  /** Fails these jobs, if still queued or running, with the interrupted reason, and audits each. */
+  private async failInterrupted(ids: string[]): Promise<void> {
+    const failed = returned<{ id: string }>(await this.db.query(
+      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
+      [ids, INTERRUPTED],
+    ));
+    for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
   }
 
   /** Fills the free worker slots with this instance's queued jobs. */
