@@ -5,7 +5,7 @@ import type { DeadLetterOut } from './batch-applier';
 import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
 import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
+import { FetchedBatch, OffsetSpan, batchSpan, onFilteredBatches, packMessages } from './message-split';
 import { GapContext, resumeAfterGap } from './offset-gaps';
 import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 import { partitionPositions } from './topic-positions';
@@ -90,14 +90,7 @@ export class KafkaProjector {
     this.schema = schema;
     await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.reposition(e.payload.memberAssignment[this.o.topic] ?? []));
-    // kafkajs hands over no batch whose records it filtered out entirely (a transaction's marker
-    // fetched on its own, an aborted transaction) and moves past it itself; the checkpoint moves
-    // with it, or a partition ending in a marker would stay one behind and its next batch look like a gap.
-    this.consumer.on(this.consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
-      if (b.batchSize === 0 && b.firstOffset !== null && b.topic === this.o.topic) {
-        this.onFilteredBatch(b.partition, { firstOffset: Number(b.firstOffset), nextOffset: Number(b.lastOffset) + 1 });
-      }
-    });
+    onFilteredBatches(this.consumer, this.o.topic, (partition, span) => this.onFilteredBatch(partition, span));
     this.consumer.on(this.consumer.events.CRASH, (e) =>
       this.o.log('error', 'consumer crashed', { error: String(e.payload.error), restart: e.payload.restart }),
     );

@@ -4,7 +4,7 @@ import { activeSchema, applyBatch, dataSourceUrl, projectionDdl, projectionSchem
 import { BatchAppliers } from './batch-appliers';
 import { Log } from './kafka-projector';
 import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, OffsetSpan, batchSpan, packMessages } from './message-split';
+import { FetchedBatch, OffsetSpan, batchSpan, onFilteredBatches, packMessages } from './message-split';
 import { resumeAfterGap } from './offset-gaps';
 import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 import { topicOffsets } from './topic-positions';
@@ -108,11 +108,9 @@ async function replay(o: RebuildOptions, applier: BatchAppliers, ready: Promise<
           return span.firstOffset < end ? { firstOffset: span.firstOffset, nextOffset: Math.min(span.nextOffset, end) } : null;
         };
         consumer.on(consumer.events.CRASH, (e) => (e.payload.restart ? undefined : reject(e.payload.error)));
-        // Batches of filtered records only, which kafkajs moves past without handing them over (kafka-projector.ts).
-        consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
-          if (b.batchSize !== 0 || b.firstOffset === null || b.topic !== o.topic) return;
-          const span = upToEnd(b.partition, { firstOffset: Number(b.firstOffset), nextOffset: Number(b.lastOffset) + 1 });
-          if (span) lanes.append(b.partition, job(b.partition, packMessages([], span)));
+        onFilteredBatches(consumer, o.topic, (partition, filtered) => {
+          const span = upToEnd(partition, filtered);
+          if (span) lanes.append(partition, job(partition, packMessages([], span)));
         });
         void consumer
           .run({
