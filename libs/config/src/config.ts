@@ -27,6 +27,19 @@ export interface Config {
     workerConcurrency: number;
     /** A running job whose heartbeat is older than this is taken over or failed. */
     staleJobMs: number;
+    /** Requests a client address may make to /api a minute, before any token is read. */
+    rateLimitPerAddress: number;
+    /** Export requests (accepted or refused) a member may make a minute. */
+    rateLimitPerMember: number;
+    /** Queued and running jobs at once, per channel and per member; more are refused with 429. */
+    maxJobsPerChannel: number;
+    maxJobsPerMember: number;
+    /** The kept files may take this much disk; requests are refused while they do. */
+    maxDiskBytes: number;
+    /** How long a job's outcome write is retried while the database is away. */
+    outcomeRetryMs: number;
+    /** A request's headers and body must arrive within this; a stalled one is closed. */
+    requestTimeoutMs: number;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -115,6 +128,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       caseUrlTemplate: str('CASE_URL_TEMPLATE', 'https://desk.channel.io/#/channels/{channelId}/user_chats/{userChatId}'),
       workerConcurrency: int('EXPORT_WORKERS', 1, 1, 16),
       staleJobMs: int('EXPORT_STALE_JOB_MS', 60_000, 1000),
+      rateLimitPerAddress: int('EXPORT_RATE_LIMIT_PER_ADDRESS', 1200, 1),
+      rateLimitPerMember: int('EXPORT_RATE_LIMIT_PER_MEMBER', 60, 1),
+      maxJobsPerChannel: int('EXPORT_MAX_JOBS_PER_CHANNEL', 20, 1),
+      maxJobsPerMember: int('EXPORT_MAX_JOBS_PER_MEMBER', 5, 1),
+      maxDiskBytes: int('EXPORT_MAX_DISK_MB', 10_240, 1) * 1024 * 1024,
+      outcomeRetryMs: int('EXPORT_OUTCOME_RETRY_MS', 300_000, 1000),
+      requestTimeoutMs: int('EXPORT_REQUEST_TIMEOUT_MS', 10_000, 1000),
     },
     logLevel: logLevel as Config['logLevel'],
   };
