@@ -14,15 +14,18 @@ import {
 import { MEDIUM_NAMES } from '@casestats/events';
 
 const LIST = { each: true } as const;
+/** No control characters: PostgreSQL refuses NUL in text, and none belongs in an id, a tag or a zone. */
+export const NO_CONTROLS = /^[^\u0000-\u001f\u007f]*$/;
+const plain = { each: true, message: 'each value of $property must have no control characters' };
 
 export class ExportFiltersDto {
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
   teamIds?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
   assigneeIds?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
   tags?: string[];
 
   @IsOptional() @IsArray() @IsIn(MEDIUM_NAMES, { each: true, message: `each value of $property must be one of ${MEDIUM_NAMES.join(', ')}` })
@@ -50,7 +53,7 @@ export class ExportRequestDto {
   @IsString({ message: 'to is required, a date YYYY-MM-DD' })
   to!: string;
 
-  @IsOptional() @IsString()
+  @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROLS, { message: 'timezone must have no control characters' })
   timezone?: string;
 
   @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFiltersDto)

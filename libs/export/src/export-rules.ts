@@ -27,9 +27,49 @@ export interface ValidExportRequest {
 
 const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'] as const;
 
-/** The latest `to` allowed for a `from`: six months on, clamped to the month's end. */
+/** The last day a date may name: the format has four digits of year. */
+export const LAST_DATE = '9999-12-31';
+
+/** The latest `to` allowed for a `from`: six months on, clamped to the month's end and to LAST_DATE. */
 export function latestTo(from: string): string {
-  return addMonthsClamped(from, 6);
+  const to = addMonthsClamped(from, 6);
+  // Past year 9999 the ISO form is "+010000-…", which also compares below any four-digit date.
+  return to.startsWith('+') || to > LAST_DATE ? LAST_DATE : to;
+}
+
+/** Keys that would reach an object's prototype: refused wherever they stand, like any unknown key. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** body (0) → filters (1) → a list (2) → its strings (3): no object or list lies at depth 3 or deeper. */
+const MAX_DEPTH = 3;
+/** Spaces, format characters (zero-width, bidi marks), controls and the blank letters of Hangul and Braille. */
+const INVISIBLE = /[\s\p{Cf}\p{Cc}\p{Z}\u115f\u1160\u3164\uffa0\u2800]/gu;
+/** A reason may span lines; no other control character belongs in it (PostgreSQL refuses NUL). */
+const REASON_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const MAX_REASON = 500;
+
+/**
+ * Keys that reach a prototype and nesting deeper than a request has, found without recursion:
+ * class-transformer recurses into whatever it is given (a body nested ~2,000 deep overflowed the
+ * stack) and skips `__proto__` silently (a filter under it was dropped while the audit showed it).
+ */
+function structuralProblems(body: object): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const stack: { value: object; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
+  while (stack.length && problems.length < 10) {
+    const { value, path, depth } = stack.pop()!;
+    for (const key of Object.keys(value)) {
+      const field = path ? `${path}.${key}` : key;
+      const child = (value as Record<string, unknown>)[key];
+      if (PROTOTYPE_KEYS.has(key)) {
+        problems.push({ field, code: 'EXPORT.INVALID_REQUEST', message: path === 'filters' || path === '' ? unknownKey(field, path) : `${field} is not allowed` });
+      } else if (child !== null && typeof child === 'object') {
+        if (depth + 1 >= MAX_DEPTH) {
+          problems.push({ field, code: 'EXPORT.INVALID_REQUEST', message: `${field} is nested deeper than an export request goes` });
+        } else stack.push({ value: child, path: field, depth: depth + 1 });
+      }
+    }
+  }
+  return problems;
 }
 
 /**
@@ -40,14 +80,19 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('EXPORT.INVALID_REQUEST', 'the export request must be a JSON object');
   }
+  const structural = structuralProblems(body);
+  if (structural.length) throw new AppError('EXPORT.INVALID_REQUEST', structural.map((p) => p.message).join('; '), structural);
   const dto = plainToInstance(ExportRequestDto, body);
   // An unknown key is refused, not ignored: a misspelt filter ("teamId") would export the whole channel.
   const problems: FieldProblem[] = flatten(validateSync(dto, { forbidUnknownValues: false, whitelist: true, forbidNonWhitelisted: true }));
   const has = (field: string) => problems.some((p) => p.field === field);
   const add = (field: string, code: ErrorCode, message: string) => problems.push({ field, code, message });
 
-  if (!has('from') && !isCalendarDate(dto.from)) add('from', 'EXPORT.INVALID_REQUEST', 'from must be a calendar date YYYY-MM-DD');
-  if (!has('to') && !isCalendarDate(dto.to)) add('to', 'EXPORT.INVALID_REQUEST', 'to must be a calendar date YYYY-MM-DD');
+  for (const field of ['from', 'to'] as const) {
+    if (has(field) || isCalendarDate(dto[field])) continue;
+    const pastLast = /^\+?\d{5,}-\d{2}-\d{2}$/.test(dto[field]);
+    add(field, 'EXPORT.INVALID_REQUEST', pastLast ? `${field} must be on or before ${LAST_DATE}` : `${field} must be a calendar date YYYY-MM-DD`);
+  }
   const asked = dto.timezone ?? rules.defaultTimezone;
   if (!has('timezone') && !isTimeZone(asked)) {
     add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(asked)} is not an IANA time zone`);
@@ -62,8 +107,14 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     }
   }
   const reason = typeof dto.reason === 'string' ? dto.reason.trim() : '';
-  if (!has('reason') && (reason.length < 1 || reason.length > 500)) {
-    add('reason', 'EXPORT.BAD_REASON', 'reason is required: 1 to 500 characters (after trimming spaces)');
+  if (!has('reason')) {
+    // Characters, as the events count them, not UTF-16 units: 500 emoji are 500 characters.
+    const length = [...reason].length;
+    if (reason.replace(INVISIBLE, '') === '' || length > MAX_REASON) {
+      add('reason', 'EXPORT.BAD_REASON', `reason is required: 1 to ${MAX_REASON} characters (after trimming spaces), not only invisible ones`);
+    } else if (REASON_CONTROLS.test(reason)) {
+      add('reason', 'EXPORT.BAD_REASON', 'reason must have no control characters other than line breaks and tabs');
+    }
   }
   for (const p of problems) {
     if (p.field === 'password') p.code = 'EXPORT.BAD_PASSWORD';
@@ -92,7 +143,8 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     selection: {
       channelId,
       from: new Date(zone.startOfDay(dto.from)),
-      toExclusive: new Date(zone.startOfDay(addDays(dto.to, 1))),
+      // The day after LAST_DATE has no four-digit name; that day has no transition to miss.
+      toExclusive: new Date(dto.to === LAST_DATE ? zone.startOfDay(dto.to) + 86_400_000 : zone.startOfDay(addDays(dto.to, 1))),
       ...filters,
     },
   };

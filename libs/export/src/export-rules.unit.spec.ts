@@ -133,4 +133,54 @@ describe('zoned time', () => {
     expect(addMonthsClamped('2025-01-31', 1)).toBe('2025-02-28');
     expect(addMonthsClamped('2024-01-31', 1)).toBe('2024-02-29');
   });
+
+  describe('hostile and odd input (issue 22 items 5, 6, 9)', () => {
+    const parse = (json: string) => JSON.parse(json) as object;
+
+    it.each([
+      ['__proto__ in filters', '{"filters":{"__proto__":{"teamIds":["zzz"]}}}', 'filters.__proto__'],
+      ['__proto__ at the top', '{"__proto__":{"reason":"x"}}', '__proto__'],
+      ['constructor under an unknown key', '{"teamIds":{"constructor":["x"]}}', 'teamIds.constructor'],
+      ['constructor under a filter', '{"filters":{"teamIds":{"constructor":["x"]}}}', 'filters.teamIds.constructor'],
+      ['prototype in filters', '{"filters":{"prototype":["x"]}}', 'filters.prototype'],
+    ])('refuses %s like any unknown key', (_name, json, field) => {
+      expect(problems({ ...ok, ...parse(json) })).toContainEqual([field, 'EXPORT.INVALID_REQUEST']);
+    });
+
+    it('refuses a body nested 2,000 deep with a problem, not a stack overflow', () => {
+      const deep = parse(`{"filters":${'{"a":'.repeat(2000)}1${'}'.repeat(2000)}}`);
+      expect(problems({ ...ok, ...deep })).toEqual([['filters.a.a', 'EXPORT.INVALID_REQUEST']]);
+      const lists = parse(`{"filters":{"tags":${'['.repeat(2000)}${']'.repeat(2000)}}}`);
+      expect(problems({ ...ok, ...lists })).toEqual([['filters.tags.0', 'EXPORT.INVALID_REQUEST']]);
+    });
+
+    it('refuses NUL and other control characters in the reason, the time zone and every filter value', () => {
+      expect(problems({ ...ok, reason: 'a\u0000b' })).toEqual([['reason', 'EXPORT.BAD_REASON']]);
+      expect(problems({ ...ok, timezone: 'Asia/Seoul\u0000' })).toEqual([['timezone', 'EXPORT.INVALID_REQUEST']]);
+      for (const key of ['teamIds', 'assigneeIds', 'tags']) {
+        expect(problems({ ...ok, filters: { [key]: ['t\u0000'] } })).toEqual([[`filters.${key}`, 'EXPORT.INVALID_REQUEST']]);
+      }
+      expect(validateExportRequest('ch-1', { ...ok, reason: 'line one\nline two\tend' }, RULES).reason).toBe('line one\nline two\tend');
+    });
+
+    it('counts the reason in characters, and refuses one of invisible characters only', () => {
+      expect(validateExportRequest('ch-1', { ...ok, reason: '😀'.repeat(500) }, RULES).reason).toHaveLength(1000);
+      expect(problems({ ...ok, reason: '😀'.repeat(501) })).toEqual([['reason', 'EXPORT.BAD_REASON']]);
+      for (const invisible of ['\u200b', '\u200b\u200d\ufeff', '\u3164', '\u00a0\u2800']) {
+        expect(problems({ ...ok, reason: invisible })).toEqual([['reason', 'EXPORT.BAD_REASON']]);
+      }
+    });
+
+    it('refuses dates past 9999-12-31 clearly, never with a six-digit year', () => {
+      expect(latestTo('9999-12-01')).toBe('9999-12-31');
+      expect(() => validateExportRequest('ch-1', { ...ok, from: '9999-07-01', to: '9999-12-31' }, RULES)).not.toThrow();
+      try {
+        validateExportRequest('ch-1', { ...ok, from: '9999-12-01', to: '10000-01-01' }, RULES);
+        expect.unreachable();
+      } catch (err) {
+        expect((err as AppError).problems).toEqual([{ field: 'to', code: 'EXPORT.INVALID_REQUEST', message: 'to must be on or before 9999-12-31' }]);
+        expect((err as Error).message).not.toContain('+0');
+      }
+    });
+  });
 });
