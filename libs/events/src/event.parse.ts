@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EventError, EventValidationError } from './event.error';
-import { FieldReader, Json, fail, isObject, storableText } from './field.read';
+import { FieldReader, Json, boundedReason, fail, isObject, quoted, storableText } from './field.read';
 import { readCreatedV1, readCreatedV2 } from './event.upcast';
 import {
   CaseStatsEvent,
@@ -30,14 +30,44 @@ export function parseEvent(raw: Uint8Array | string): ParseResult {
   try {
     json = JSON.parse(typeof raw === 'string' ? raw : utf8(raw));
   } catch (err) {
-    return { ok: false, error: { code: 'EVENT.INVALID_JSON', reason: `not valid UTF-8 JSON: ${(err as Error).message}` } };
+    return { ok: false, error: { code: 'EVENT.INVALID_JSON', reason: `not valid UTF-8 JSON: ${jsonErrorReason((err as Error).message)}` } };
   }
   try {
     return { ok: true, event: readEvent(json) };
   } catch (err) {
-    if (err instanceof EventValidationError) return { ok: false, error: { code: err.code, reason: err.message } };
-    throw err;
+    if (err instanceof EventValidationError) return { ok: false, error: { code: err.code, reason: boundedReason(err.message) } };
+    // Whatever the bytes, a partition goes on: an event this reader cannot take is a dead letter too.
+    return { ok: false, error: { code: 'EVENT.INVALID_DATA', reason: `the event could not be read (${(err as Error)?.name ?? 'error'})` } };
   }
+}
+
+/**
+ * Our words for a syntax error, never the input: V8's message quotes it (a NUL byte in a dead
+ * letter's reason made PostgreSQL refuse the batch, and the partition retried it for good).
+ */
+function jsonErrorReason(message: string): string {
+  const token = /^Unexpected token '([\s\S]+?)', /u.exec(message);
+  if (token) return `unexpected character ${characterName(token[1])}`;
+  // V8's own sentences without a quote of the input ("Unexpected end of JSON input", "… at position 12").
+  if (message.length <= 120 && /^[A-Za-z0-9 ':,.-]+$/.test(message)) return message;
+  // TextDecoder's, and anything else: a fixed text.
+  return message === decoderMessage ? message : 'a syntax error';
+}
+
+const decoderMessage = (() => {
+  try {
+    decoder.decode(new Uint8Array([0xff]));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+})();
+
+/** `'}' (U+007D)` for printable ASCII, else only the code point. */
+function characterName(text: string): string {
+  const cp = text.codePointAt(0) ?? 0;
+  const hex = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  return cp > 0x20 && cp < 0x7f ? `'${String.fromCodePoint(cp)}' (${hex})` : hex;
 }
 
 function readEvent(json: unknown): CaseStatsEvent {
@@ -46,7 +76,7 @@ function readEvent(json: unknown): CaseStatsEvent {
   const id = env.str('id', 1, 128);
   const typeValue = env.str('type');
   if (!KNOWN_TYPES.has(typeValue)) {
-    throw new EventValidationError('EVENT.UNKNOWN_TYPE', `type: unknown event type ${JSON.stringify(typeValue)}`);
+    throw new EventValidationError('EVENT.UNKNOWN_TYPE', `type: unknown event type ${quoted(typeValue)}`);
   }
   const type = typeValue as EventType;
   const version = readVersion(json);

@@ -376,3 +376,42 @@ describe('refused events: code and a reason naming the field', () => {
     }
   });
 });
+
+describe('a reason is ours: bounded, never the input quoted whole, always storable text', () => {
+  // PostgreSQL refuses NUL in text and lone surrogates are not UTF-8: a reason holding either
+  // made its batch roll back and the partition retry it for good (issue 22, item 1).
+  const storable = (reason: string) => {
+    expect(reason).not.toContain('\u0000');
+    expect((reason as string & { isWellFormed(): boolean }).isWellFormed()).toBe(true);
+    expect(reason.length).toBeLessThanOrEqual(300);
+  };
+
+  it.each([
+    ['a line holding only NUL', new Uint8Array([0]), /^not valid UTF-8 JSON: unexpected character U\+0000$/],
+    ['900 kB of control bytes', new Uint8Array(900_000).map((_, i) => i % 32), /^not valid UTF-8 JSON: unexpected character U\+0000$/],
+    ['a broken object', '{"a":}', /^not valid UTF-8 JSON: unexpected character '}' \(U\+007D\)$/],
+    ['a cut object', '{"id":"e-1",', /^not valid UTF-8 JSON: Expected double-quoted property name in JSON at position 12$/],
+    ['a NUL inside a string', '{"a":"\u0000"}', /^not valid UTF-8 JSON: Bad control character in string literal in JSON at position 6$/],
+    ['a NUL after a long prefix', `{"id":"${'x'.repeat(100_000)}"\u0000}`, /^not valid UTF-8 JSON: /],
+  ])('%s', (_name, raw, reason) => {
+    const error = refused(raw);
+    expect(error.code).toBe('EVENT.INVALID_JSON');
+    expect(error.reason).toMatch(reason);
+    storable(error.reason);
+  });
+
+  it('quotes at most 40 characters of a value, escaped', () => {
+    const unknown = refused(line({ type: 't'.repeat(1_000_000), data: {} }));
+    expect(unknown).toMatchObject({ code: 'EVENT.UNKNOWN_TYPE', reason: `type: unknown event type "${'t'.repeat(40)}…"` });
+    const nulType = refused(line({ type: `\u0000${'t'.repeat(1_000_000)}`, data: {} }));
+    expect(nulType.code).toBe('EVENT.INVALID_ENVELOPE');
+    storable(nulType.reason);
+    const nul = refused(line({ type: 'userChat.summarized', data: { summary: `a\u0000${'b'.repeat(500_000)}` } }));
+    expect(nul).toMatchObject({ code: 'EVENT.INVALID_DATA', reason: expect.stringMatching(/^data\.summary: expected text without NUL characters/) });
+    storable(nul.reason);
+    const surrogate = refused(line({ type: 'userChat.summarized', data: { summary: '\ud800x' } }));
+    storable(surrogate.reason);
+    const number = refused(line({ type: 'userChat.summarized', data: { summary: 1e300 } }));
+    storable(number.reason);
+  });
+});

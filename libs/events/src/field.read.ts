@@ -12,8 +12,24 @@ export function fail(code: EventErrorCode, path: string, expected: string, got?:
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+  if (typeof value === 'string') return quoted(value);
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+/** A value from outside as a reason may show it: its first 40 characters, escaped (JSON.stringify escapes NUL and lone surrogates). */
+export function quoted(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+}
+
+/** The longest reason a dead letter carries. */
+export const MAX_REASON_LENGTH = 300;
+
+/** A reason as stored and sent: bounded, and text PostgreSQL accepts (no NUL, no unpaired surrogate). */
+export function boundedReason(reason: string): string {
+  const text = reason.replace(/\u0000/g, '\\0');
+  const cut = text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
+  // The cut may split a pair: toWellFormed turns its half into U+FFFD.
+  return (cut as string & { toWellFormed(): string }).toWellFormed();
 }
 
 /** PostgreSQL text cannot hold NUL, and JSON with a lone surrogate is not valid UTF-8: refuse both at the edge. */

@@ -28,6 +28,21 @@ describe('applyBatch and the sweeper against PostgreSQL', () => {
     await db?.drop();
   });
 
+  it('stores any dead letter: text PostgreSQL refuses (NUL, lone surrogates) and unbounded reasons are made safe, the bytes kept as they were', async () => {
+    const raw = Buffer.from([0x00, 0x01, 0xff, 0x7b]);
+    const key = { consumer: 'g', topic: 't-dl', partition: 0 };
+    const stats = await applyBatch(db.dataSource, SCHEMA, {
+      events: [],
+      deadLetters: [{ source: 'kafka:t-dl/0', position: '0', code: 'EVENT.INVALID_JSON', reason: `a\u0000b\ud800${'x'.repeat(100_000)}`, raw }],
+      checkpoint: { ...key, offsets: [], firstOffset: 0, nextOffset: 1 },
+    });
+    expect(stats.deadLettered).toBe(1);
+    const [letter] = await db.dataSource.query(`SELECT reason, raw FROM dead_letters WHERE source = 'kafka:t-dl/0'`);
+    expect(letter.reason.startsWith('a\\0b\ufffdxxx')).toBe(true);
+    expect(letter.reason.length).toBeLessThanOrEqual(300);
+    expect(Buffer.compare(letter.raw, raw)).toBe(0);
+  });
+
   it('skips offsets its checkpoint covers: a redelivered or stale batch changes nothing', async () => {
     const events = [ev('c1', 'userChat.queued', '2025-07-01T00:00:00Z'), ev('c1', 'message.created', '2025-07-01T00:00:05Z', { personType: 'user' })];
     const key = { consumer: 'g', topic: 't', partition: 0 };
