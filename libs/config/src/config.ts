@@ -40,6 +40,8 @@ export interface Config {
     outcomeRetryMs: number;
     /** A request's headers and body must arrive within this; a stalled one is closed. */
     requestTimeoutMs: number;
+    /** CASESTATS_EXPORT_PASSWORD: the file password of `casestats export` when no option gives one. A secret: never logged. */
+    cliPassword?: string;
   };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxDiskBytes: int('EXPORT_MAX_DISK_MB', 10_240, 1) * 1024 * 1024,
       outcomeRetryMs: int('EXPORT_OUTCOME_RETRY_MS', 300_000, 1000),
       requestTimeoutMs: int('EXPORT_REQUEST_TIMEOUT_MS', 10_000, 1000),
+      cliPassword: env.CASESTATS_EXPORT_PASSWORD || undefined,
     },
     logLevel: logLevel as Config['logLevel'],
   };
