@@ -3,6 +3,9 @@ import Cursor from 'pg-cursor';
 import { Client, type ClientBase, type PoolClient } from 'pg';
 import { CUSTOM_PROFILE_SQL, assertSchemaName } from './projection-schema';
 import { EPOCH_MS_TYPES } from './epoch-ms-types';
+import { STORED_CASE_FIELDS, type CaseRecord } from '@casestats/case-projection';
+
+type StoredCaseField = keyof CaseRecord;
 
 /** The export's selection: one channel, a half-open range of case creation, and the dashboard filters. */
 export interface CaseSelection {
@@ -55,55 +58,12 @@ export async function countCases(db: DataSource, schema: string, sel: CaseSelect
 }
 
 /**
- * The case fields an export reads, in the order of each row array that exportRows() yields. Times
- * come as epoch milliseconds (no Date per cell), tags already joined with ", " by PostgreSQL.
+ * The case fields an export reads, in the order of each row array that exportRows() yields: every
+ * stored field of the record (case.fields.ts). Times come as epoch milliseconds (no Date per cell),
+ * tags already joined with ", " by PostgreSQL.
  */
-export const EXPORT_CASE_FIELDS = [
-  'channel_id',
-  'user_chat_case_id',
-  'case_created_at',
-  'user_chat_case',
-  'case_state',
-  'case_updated_at',
-  'user_chat_id',
-  'direction',
-  'user_chat_state',
-  'team_id',
-  'team_name',
-  'assignee_id',
-  'assignee_name',
-  'manager_ids',
-  'manager_names',
-  'user_id',
-  'user_name',
-  'created_at',
-  'first_queued_at',
-  'first_opened_at',
-  'first_asked_at',
-  'first_replied_at',
-  'closed_at',
-  'waiting_time',
-  'total_reply_time',
-  'reply_count',
-  'avg_reply_time',
-  'resolution_time',
-  'total_snoozed_time',
-  'lead_time',
-  'snoozed_count',
-  'missed_count',
-  'description',
-  'summarized_message',
-  'tags',
-  'medium_name',
-  'medium_sender_name',
-  'marketing_type',
-  'marketing_id',
-  'workflow_id',
-  'page',
-  'priority',
-  'profile',
-] as const;
-export type ExportCaseField = (typeof EXPORT_CASE_FIELDS)[number];
+export const EXPORT_CASE_FIELDS: readonly StoredCaseField[] = STORED_CASE_FIELDS.map((f) => f.key as StoredCaseField);
+export type ExportCaseField = StoredCaseField;
 /** A run of consecutive cases in export order: those created in [from, toExclusive). */
 export interface CaseSlice {
   from: Date;
@@ -114,7 +74,7 @@ export interface CaseSlice {
 /** One case as exportRows() yields it: values in EXPORT_CASE_FIELDS order. */
 export type ExportCaseRow = unknown[];
 
-const EXPORT_CASE_SELECT = EXPORT_CASE_FIELDS.map((f) => (f === 'tags' ? `array_to_string(r.tags, ', ') AS tags` : `r.${f}`)).join(', ');
+const EXPORT_CASE_SELECT = STORED_CASE_FIELDS.map(({ column: { name, sql } }) => (sql === 'text[]' ? `array_to_string(r.${name}, ', ') AS ${name}` : `r.${name}`)).join(', ');
 
 export interface UserRowForExport {
   user_id: string;

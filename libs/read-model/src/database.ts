@@ -3,7 +3,6 @@ import { Config } from '@casestats/config';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { ProjectionRegistryEntity } from './entities/projection-registry.entity';
-import { projectionEntities } from './entities/projection.entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { ExportJobs1764000100000 } from './migrations/1764000100000-export-jobs';
 import { EventIdsInState1764000200000 } from './migrations/1764000200000-event-ids-in-state';
@@ -17,7 +16,7 @@ import { ExportAuditEntity } from './entities/export-audit.entity';
 export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities'];
 
 /** Other features (the export jobs) add their tables through these two lists. */
-export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ExportJobEntity, ExportAuditEntity, ...projectionEntities];
+export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ExportJobEntity, ExportAuditEntity];
 export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000, ChatStateJson1764000400000, HotUpdates1764000500000, AppliedUntil1764000600000];
 
 export interface Database {

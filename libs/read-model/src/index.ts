@@ -10,6 +10,5 @@ export * from './case-snapshot';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';
-export * from './entities/projection.entities';
 export * from './entities/export-job.entity';
 export * from './entities/export-audit.entity';

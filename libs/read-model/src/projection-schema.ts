@@ -1,3 +1,5 @@
+import { STORED_CASE_FIELDS } from '@casestats/case-projection';
+
 /**
  * The projection's tables live in a PostgreSQL schema of their own (`proj_1`, `proj_2`, …), so that
  * a rebuild can fill a fresh version while the active one keeps serving, then switch by one update
@@ -14,9 +16,13 @@ export function projectionSchemaName(version: number): string {
   return `proj_${version}`;
 }
 
-/** A fresh projection schema, as the latest migration leaves one. */
+/**
+ * A fresh projection schema, as the latest migration leaves one (a rebuild's). Its case_records
+ * columns come from the field table, so a test can compare them with what the migrations made:
+ * a field added without its migration shows there.
+ */
 export function projectionDdl(schema: string): string[] {
-  return [...initialProjectionDdl(schema), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema), ...appliedUntilDdl(schema)];
+  return [...initialProjectionDdl(schema, caseRecordColumnsDdl()), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema), ...appliedUntilDdl(schema)];
 }
 
 /**
@@ -82,20 +88,26 @@ export function eventIdsInStateDdl(schema: string): string[] {
   ];
 }
 
-/** The projection schema of the first migration. */
-export function initialProjectionDdl(schema: string): string[] {
-  const s = assertSchemaName(schema);
-  return [
-    `CREATE SCHEMA IF NOT EXISTS ${s}`,
-    `CREATE TABLE ${s}.chat_states (
-       channel_id text NOT NULL,
-       user_chat_id text NOT NULL,
-       state jsonb NOT NULL,
-       completion_due_at timestamptz,
-       PRIMARY KEY (channel_id, user_chat_id))`,
-    `CREATE INDEX chat_states_due_idx ON ${s}.chat_states (completion_due_at) WHERE completion_due_at IS NOT NULL`,
-    `CREATE TABLE ${s}.case_records (
-       channel_id text NOT NULL,
+/**
+ * The case_records columns as the field table declares them (case.fields.ts). Instants are
+ * timestamptz, enums flagged `check` are constrained to their values.
+ */
+export function caseRecordColumnsDdl(): string {
+  return STORED_CASE_FIELDS.map(({ column: c, nullable, values }) => {
+    let def = `${c.name} ${c.sql}`;
+    if (c.collate) def += ` COLLATE "${c.collate}"`;
+    if (!nullable || c.notNull) def += ' NOT NULL';
+    if (c.default) def += ` DEFAULT ${c.default}`;
+    if (c.check && values) def += ` CHECK (${c.name} IN (${values.map((v) => `'${v}'`).join(', ')}))`;
+    return def;
+  }).join(',\n       ');
+}
+
+/**
+ * The case_records columns the first migration created. History: later columns come by their own
+ * migrations, and fresh schemas take them from the field table (caseRecordColumnsDdl).
+ */
+const INITIAL_CASE_RECORD_COLUMNS = `channel_id text NOT NULL,
        user_chat_case_id text COLLATE "C" NOT NULL,
        case_created_at timestamptz NOT NULL,
        user_chat_case integer NOT NULL,
@@ -114,7 +126,22 @@ export function initialProjectionDdl(schema: string): string[] {
        description text, summarized_message text, tags text[] NOT NULL DEFAULT '{}',
        medium_name text, medium_sender_name text, marketing_type text, marketing_id text,
        workflow_id text, page text, priority text,
-       profile jsonb NOT NULL DEFAULT '{}',
+       profile jsonb NOT NULL DEFAULT '{}'`;
+
+/** The projection schema of the first migration (with today's case_records columns for a fresh schema). */
+export function initialProjectionDdl(schema: string, caseRecordColumns = INITIAL_CASE_RECORD_COLUMNS): string[] {
+  const s = assertSchemaName(schema);
+  return [
+    `CREATE SCHEMA IF NOT EXISTS ${s}`,
+    `CREATE TABLE ${s}.chat_states (
+       channel_id text NOT NULL,
+       user_chat_id text NOT NULL,
+       state jsonb NOT NULL,
+       completion_due_at timestamptz,
+       PRIMARY KEY (channel_id, user_chat_id))`,
+    `CREATE INDEX chat_states_due_idx ON ${s}.chat_states (completion_due_at) WHERE completion_due_at IS NOT NULL`,
+    `CREATE TABLE ${s}.case_records (
+       ${caseRecordColumns},
        PRIMARY KEY (channel_id, user_chat_case_id))`,
     // Serves the export: channel + range, in export order, for the count and the cursor alike.
     `CREATE INDEX case_records_export_idx ON ${s}.case_records (channel_id, case_created_at, user_chat_case_id)`,
