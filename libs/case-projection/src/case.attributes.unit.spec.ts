@@ -207,11 +207,11 @@ describe('user.updated never changes case records', () => {
     const open = given([c.created('00:59'), c.opened('01:00')]);
     const out = projectBatch(
       [{ id: 'uu-1', type: 'user.updated', occurredAt: at('01:05'), channelId: 'ch-1', data: { user: { id: 'u-1', name: 'Renamed', profile: { csat: 1 } } } }],
-      { chats: new Map([[chatKey('ch-1', 'uc-1'), open]]), users: new Map(), applied: new Set() },
+      { chats: new Map([[chatKey('ch-1', 'uc-1'), open]]), applied: new Set() },
     );
     expect(out.chats).toEqual([]);
     expect(out.cases).toEqual([]);
-    expect(out.users).toHaveLength(1);
+    expect(out.userEvents).toHaveLength(1);
     expect(toCaseRecord(open, open.cases[0])).toMatchObject({ userName: '김민수', profile: {} });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent, CaseStatsEvent } from '@casestats/events';
-import { CASE_TIME_FIELDS, expectedCases, expectedUsers, scenarioLines } from '@casestats/testing';
-import { completeDueChats, projectBatch, toCaseRecord, userName, CaseRecord } from './index';
+import { CASE_TIME_FIELDS, expectedCases, scenarioLines } from '@casestats/testing';
+import { completeDueChats, projectBatch, toCaseRecord, CaseRecord } from './index';
 
 
 /** The expected file's shape: UTC ISO times, profile keys flattened; the URL is the export's job (tested there). */
@@ -24,7 +24,7 @@ function projectFixtures() {
     if (!parsed.ok) throw new Error(parsed.error.reason);
     return parsed.event as CaseStatsEvent;
   });
-  const out = projectBatch(events, { chats: new Map(), users: new Map(), applied: new Set() });
+  const out = projectBatch(events, { chats: new Map(), applied: new Set() });
   // "Evaluated at a time after every window has passed."
   const swept = completeDueChats(out.chats, Date.parse('2026-01-01T00:00:00Z'));
   const latest = new Map<string, CaseRecord>();
@@ -49,17 +49,5 @@ describe('shared fixtures: scenarios.ndjson → expected records', () => {
   it('counts the repeated ids as duplicates and applies them once', () => {
     expect(out.duplicates).toBe(3);
     expect(out.appliedIds).toHaveLength(57);
-  });
-
-  it('produces the expected users', () => {
-    const users = out.users
-      .map((u) => ({
-        channelId: u.channelId,
-        userId: u.userId,
-        name: userName(u),
-        ...Object.fromEntries(Object.entries(u.profile).map(([k, v]) => [`profile.${k}`, v])),
-      }))
-      .sort((a, b) => a.userId.localeCompare(b.userId));
-    expect(users).toEqual(expectedUsers());
   });
 });

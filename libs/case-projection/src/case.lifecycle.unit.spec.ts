@@ -280,7 +280,6 @@ describe('userChatCaseUpdatedAt', () => {
     const tag = c.tags('01:10', ['a']);
     const out = projectBatch([tag, c.bot('01:11'), { ...tag, occurredAt: at('01:20') }], {
       chats: new Map([[chatKey('ch-1', 'uc-1'), open]]),
-      users: new Map(),
       applied: new Set(),
     });
     expect(out.duplicates).toBe(1);

@@ -1,7 +1,7 @@
 import { CaseStatsEvent, UserChatCreated, UserUpdated } from '@casestats/events';
 import { completeDue, evolve } from './case.evolve';
 import { CaseState, ChatState, initialChatState } from './case.state';
-import { UserState, evolveUser, initialUserState } from './user.evolve';
+import { UserOfBatch, UserState, evolveUser, initialUserState } from './user.evolve';
 
 export function chatKey(channelId: string, userChatId: string): string {
   return `${channelId}\u0000${userChatId}`;
@@ -11,15 +11,10 @@ export function userKey(channelId: string, userId: string): string {
   return `${channelId}\u0000${userId}`;
 }
 
-/** What a batch needs from the store: the states of the chats and users it touches, and the ids it has already applied. */
+/** What a batch needs from the store: the states of the chats it touches, and the ids already applied to them. */
 export interface BatchState {
   chats: ReadonlyMap<string, ChatState>;
-  /** Without it, the users' part is left to projectUsers (see there). */
-  users?: ReadonlyMap<string, UserState>;
-  /**
-   * Ids already applied to these chats (and, with `users`, to these users). A store that leaves
-   * the users to projectUsers passes their ids there, where each `user.updated` is decided.
-   */
+  /** Ids already applied to these chats; a `user.updated` is decided by projectUsers, against its user's ids. */
   applied: ReadonlySet<string>;
 }
 
@@ -33,20 +28,16 @@ export interface BatchOutcome {
   chats: ChatState[];
   /** Every case whose record changed, in its latest version. */
   cases: ChangedCase[];
-  users: UserState[];
-  /** The applied events that touch users, in order: what projectUsers needs when run apart. */
+  /** The applied events that touch users, in order: the store's users' part (usersOfBatch, projectUsers) takes them. */
   userEvents: (UserUpdated | UserChatCreated)[];
-  /**
-   * Ids of the events applied (first time seen), in order. Without `users`, a `user.updated`
-   * here is applied only if projectUsers finds it new to its user.
-   */
+  /** Ids of the events applied (first time seen), in order; a `user.updated` here may still be a duplicate to its user. */
   appliedIds: string[];
   /** The ids applied to each chat, by chatKey: what the store records beside the chat's state. */
   chatEventIds: Map<string, string[]>;
   duplicates: number;
 }
 
-/** The users' part of a batch (projectUsers). */
+/** What a batch's `user.updated` events make of their users (projectUsers). */
 export interface UsersOutcome {
   users: UserState[];
   /** The ids of the `user.updated` events applied to each user, by userKey. */
@@ -55,8 +46,9 @@ export interface UsersOutcome {
 }
 
 /**
- * The whole projection of a batch, pure: the file source, the Kafka source, the sweeper and the
- * tests all go through here, so they cannot disagree. Events of one chat must be in topic order.
+ * The chats' projection of a batch, pure: the file source, the Kafka source and the tests all go
+ * through here, so they cannot disagree. Events of one chat must be in topic order. The users'
+ * part is the store's (usersOfBatch, projectUsers).
  */
 export function projectBatch(events: readonly CaseStatsEvent[], before: BatchState): BatchOutcome {
   const chats = new Map<string, ChatState>();
@@ -100,35 +92,32 @@ export function projectBatch(events: readonly CaseStatsEvent[], before: BatchSta
       chatEventIds.set(key, ids);
     }
   }
-  const users = before.users ? projectUsers(userEvents, before.users, before.applied).users : [];
-  return { ...changesFrom(chats, before), users, userEvents, appliedIds, chatEventIds, duplicates };
+  return { ...changesFrom(chats, before), userEvents, appliedIds, chatEventIds, duplicates };
 }
 
 /**
- * The users' part of a batch: what its applied user events (BatchOutcome.userEvents) make of the
- * users they touch. Cases never read users, so a store may run this apart, at the end of its
- * transaction: users are shared by every partition, and their locks are then held only briefly.
- * `applied` holds the ids already applied to these users: a `user.updated` among them is a duplicate.
+ * The users' part of a batch, its `user.updated` events folded onto the users' stored states.
+ * Cases never read users, so the store runs this apart, at the end of its transaction: users are
+ * shared by every partition, and their locks are then held only briefly. `applied` holds the ids
+ * already applied to these users: a `user.updated` among them is a duplicate.
  */
 export function projectUsers(
-  userEvents: readonly (UserUpdated | UserChatCreated)[],
+  updates: readonly UserUpdated[],
   before: ReadonlyMap<string, UserState>,
   applied: ReadonlySet<string> = new Set(),
 ): UsersOutcome {
   const users = new Map<string, UserState>();
   const userEventIds = new Map<string, string[]>();
   let duplicates = 0;
-  for (const event of userEvents) {
-    const key = userKey(event.channelId, event.data.user.id);
-    if (event.type === 'user.updated') {
-      if (applied.has(event.id)) {
-        duplicates++;
-        continue;
-      }
-      const ids = userEventIds.get(key);
-      if (ids) ids.push(event.id);
-      else userEventIds.set(key, [event.id]);
+  for (const event of updates) {
+    if (applied.has(event.id)) {
+      duplicates++;
+      continue;
     }
+    const key = userKey(event.channelId, event.data.user.id);
+    const ids = userEventIds.get(key);
+    if (ids) ids.push(event.id);
+    else userEventIds.set(key, [event.id]);
     const user = users.get(key) ?? before.get(key) ?? initialUserState(event.channelId, event.data.user.id);
     users.set(key, evolveUser(user, event));
   }
@@ -136,21 +125,27 @@ export function projectUsers(
 }
 
 /**
- * What a store that merges users' chat columns itself (they keep the newest chat, in any order)
- * needs of a batch's user events: each user touched, with the chat columns of its newest chat in
- * this batch (null without one), and the keys of the users with a `user.updated`, which
- * projectUsers then folds onto their stored state.
+ * What the store's merge of users' chats (user.repository.ts, where "newest chat wins" is decided)
+ * needs of a batch's user events: every user touched, once per chat a `userChat.created` names
+ * (at least once), and the keys of the users with a `user.updated`, which projectUsers then folds
+ * onto their stored state.
  */
-export function usersOfBatch(userEvents: readonly (UserUpdated | UserChatCreated)[]): { chats: UserState[]; updated: Set<string> } {
-  const chats = new Map<string, UserState>();
+export function usersOfBatch(userEvents: readonly (UserUpdated | UserChatCreated)[]): { chats: UserOfBatch[]; updated: Set<string> } {
+  const chats: UserOfBatch[] = [];
+  const touched = new Set<string>();
   const updated = new Set<string>();
   for (const e of userEvents) {
-    const key = userKey(e.channelId, e.data.user.id);
-    const user = chats.get(key) ?? initialUserState(e.channelId, e.data.user.id);
-    if (e.type === 'user.updated') updated.add(key);
-    chats.set(key, e.type === 'userChat.created' ? evolveUser(user, e) : user);
+    const userId = e.data.user.id;
+    const key = userKey(e.channelId, userId);
+    if (e.type === 'userChat.created') {
+      chats.push({ channelId: e.channelId, userId, chat: { id: e.userChatId, name: e.data.user.name, createdAt: e.occurredAt } });
+    } else {
+      updated.add(key);
+      if (!touched.has(key)) chats.push({ channelId: e.channelId, userId, chat: null });
+    }
+    touched.add(key);
   }
-  return { chats: [...chats.values()], updated };
+  return { chats, updated };
 }
 
 /** Completes, at the end of their window, the cases of these chats whose window has passed at `now`. */

@@ -1,98 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { CaseStatsEvent } from '@casestats/events';
-import { BatchState, UserState, afterInCodePoints, chatKey, evolveUser, initialUserState, projectBatch, toCaseRecord, userKey, userName } from './index';
+import { BatchState, chatKey, evolveUser, initialUserState, projectBatch, projectUsers, toCaseRecord, userKey, usersOfBatch } from './index';
 import { at, chat, given, userUpdated } from './test-events';
 
-// export.md "User data" (name and profile), and projectBatch's duplicate handling.
+// export.md "User data": what user.updated makes of a user (name, profile), and projectBatch's
+// duplicate handling. The chat name ("newest chat wins") is the store's merge: its tests run
+// against PostgreSQL (libs/read-model/src/user.repository.int.spec.ts).
 
-const empty = (): BatchState => ({ chats: new Map(), users: new Map(), applied: new Set() });
+const empty = (): BatchState => ({ chats: new Map(), applied: new Set() });
+const fold = (...events: ReturnType<typeof userUpdated>[]) => events.reduce(evolveUser, initialUserState('ch-1', 'u-1'));
 
-/** The users of channel ch-1 after a batch, by user id. */
-function usersAfter(events: CaseStatsEvent[], before: BatchState = empty()) {
-  const users = new Map(projectBatch(events, before).users.map((u) => [u.userId, u]));
-  return {
-    get(userId: string): UserState {
-      const user = users.get(userId);
-      if (!user) throw new Error(`no user ${userId}`);
-      return user;
-    },
-  };
-}
-
-describe('the user name', () => {
-  it('comes from userChat.created when no user.updated carried one', () => {
-    const users = usersAfter([chat('uc-1').created('00:59', { user: { id: 'u-1', name: '김민수' } })]);
-    expect(userName(users.get('u-1'))).toBe('김민수');
-  });
-
-  it('is the one of the last user.updated that carried a name, whatever chats come later', () => {
-    const users = usersAfter([
-      chat('uc-1').created('00:59', { user: { id: 'u-1', name: 'From chat' } }),
+describe('user.updated', () => {
+  it('sets the name of the last one that carried a name; one without a name keeps it', () => {
+    const user = fold(
       userUpdated('01:00', { id: 'u-1', name: 'First' }),
       userUpdated('01:01', { id: 'u-1', name: 'Second' }),
       userUpdated('01:02', { id: 'u-1', profile: { email: 'a@example.com' } }),
-      chat('uc-2').created('02:00', { user: { id: 'u-1', name: 'Newer chat' } }),
-    ]);
-    expect(userName(users.get('u-1'))).toBe('Second');
+    );
+    expect(user).toMatchObject({ updatedName: 'Second', profile: { email: 'a@example.com' } });
   });
 
-  it('otherwise comes from the most recently created chat, also when creations arrive out of order', () => {
-    const older = chat('uc-old').created('01:00', { user: { id: 'u-1', name: 'Old' } });
-    const newer = chat('uc-new').created('02:00', { user: { id: 'u-1', name: 'New' } });
-    expect(userName(usersAfter([older, newer]).get('u-1'))).toBe('New');
-    expect(userName(usersAfter([newer, older]).get('u-1'))).toBe('New');
-  });
-
-  it('breaks a tie of creation times by the larger userChatId', () => {
-    const a = chat('uc-a').created('01:00', { user: { id: 'u-1', name: 'A' } });
-    const b = chat('uc-b').created('01:00', { user: { id: 'u-1', name: 'B' } });
-    expect(userName(usersAfter([a, b]).get('u-1'))).toBe('B');
-    expect(userName(usersAfter([b, a]).get('u-1'))).toBe('B');
-  });
-
-  it('compares tied chat ids by code point, as the store does: a character beyond U+FFFF is larger than U+FF21', () => {
-    const astral = chat('uc-\u{1F600}').created('01:00', { user: { id: 'u-1', name: 'Astral' } });
-    const wide = chat('uc-\uFF21').created('01:00', { user: { id: 'u-1', name: 'Wide' } });
-    expect(userName(usersAfter([astral, wide]).get('u-1'))).toBe('Astral');
-    expect(userName(usersAfter([wide, astral]).get('u-1'))).toBe('Astral');
-    expect(['uc-\u{1F600}', 'uc-\uFF21', 'uc-\uFF21x', 'uc-'].map((a) => ['uc-\uFF21', 'uc-\u{1F600}'].map((b) => afterInCodePoints(a, b)))).toEqual([
-      [true, false],
-      [false, false],
-      [true, false],
-      [false, false],
-    ]);
-  });
-
-  it('is null for a user known only from a user.updated without a name', () => {
-    const users = usersAfter([userUpdated('01:00', { id: 'u-9', profile: { tier: 'gold' } })]);
-    expect(userName(users.get('u-9'))).toBeNull();
-  });
-
-  it('carries over between batches', () => {
-    const first = projectBatch([userUpdated('01:00', { id: 'u-1', name: 'Kept' })], empty());
-    const before: BatchState = { ...empty(), users: new Map(first.users.map((u) => [userKey(u.channelId, u.userId), u])) };
-    const users = usersAfter([chat('uc-9').created('03:00', { user: { id: 'u-1', name: 'Chat' } })], before);
-    expect(userName(users.get('u-1'))).toBe('Kept');
-  });
-});
-
-describe('the user profile', () => {
-  it('applies user.updated merge patches in order; null removes a key', () => {
-    const users = usersAfter([
+  it('applies merge patches to the profile in order; null removes a key', () => {
+    const user = fold(
       userUpdated('01:00', { id: 'u-1', profile: { email: 'a@example.com', tier: 'gold', age: 30 } }),
       userUpdated('01:01', { id: 'u-1', profile: { tier: null, age: 31, vip: true } }),
-    ]);
-    expect(users.get('u-1').profile).toEqual({ email: 'a@example.com', age: 31, vip: true });
-  });
-
-  it('is not touched by userChat.created nor by the chat profile', () => {
-    const c = chat('uc-1');
-    const users = usersAfter([
-      userUpdated('00:58', { id: 'u-1', profile: { email: 'a@example.com' } }),
-      c.created('00:59', { user: { id: 'u-1', name: 'A' } }),
-      c.profile('01:00', { csat: 5 }),
-    ]);
-    expect(users.get('u-1').profile).toEqual({ email: 'a@example.com' });
+    );
+    expect(user).toEqual({ channelId: 'ch-1', userId: 'u-1', updatedName: null, profile: { email: 'a@example.com', age: 31, vip: true } });
   });
 
   it('evolveUser is pure: the state it was given does not change', () => {
@@ -103,27 +35,28 @@ describe('the user profile', () => {
   });
 });
 
-describe('users and chats are per channel', () => {
-  it('the same user id in two channels are two users; the same chat id in two channels are two chats', () => {
-    const one = chat('uc-1', 'ch-1');
-    const two = chat('uc-1', 'ch-2');
-    const out = projectBatch(
-      [
-        one.created('00:59', { user: { id: 'u-1', name: 'One' } }),
-        two.created('00:59', { user: { id: 'u-1', name: 'Two' } }),
-        userUpdated('01:00', { id: 'u-1', name: 'Renamed in 2' }, 'ch-2'),
-        one.queued('01:00'),
-      ],
-      empty(),
-    );
-    expect(out.users.map((u) => [u.channelId, userName(u)]).sort()).toEqual([
-      ['ch-1', 'One'],
-      ['ch-2', 'Renamed in 2'],
+describe("a batch's users: usersOfBatch and projectUsers", () => {
+  const c = chat('uc-1');
+  const d = chat('uc-2');
+  const created = [c.created('00:59', { user: { id: 'u-1', name: 'A' } }), d.created('00:58', { user: { id: 'u-1', name: 'B' } })];
+  const updates = [userUpdated('01:00', { id: 'u-1', name: 'X' }), userUpdated('01:01', { id: 'u-2', profile: { k: 1 } }), userUpdated('01:02', { id: 'u-2', name: 'Y' })];
+
+  it('hands the store every chat a userChat.created names, and each user touched only by user.updated once', () => {
+    const { chats, updated } = usersOfBatch([...created, ...updates]);
+    expect(chats).toEqual([
+      { channelId: 'ch-1', userId: 'u-1', chat: { id: 'uc-1', name: 'A', createdAt: at('00:59') } },
+      { channelId: 'ch-1', userId: 'u-1', chat: { id: 'uc-2', name: 'B', createdAt: at('00:58') } },
+      { channelId: 'ch-1', userId: 'u-2', chat: null },
     ]);
-    expect(out.chats.map((ch) => [ch.channelId, ch.cases.length]).sort()).toEqual([
-      ['ch-1', 1],
-      ['ch-2', 0],
-    ]);
+    expect([...updated]).toEqual([userKey('ch-1', 'u-1'), userKey('ch-1', 'u-2')]);
+  });
+
+  it('folds each user.updated once onto its stored user, skipping the ids already applied to it', () => {
+    const stored = new Map([[userKey('ch-1', 'u-2'), { ...initialUserState('ch-1', 'u-2'), profile: { k: 0, j: 2 } }]]);
+    const out = projectUsers(updates, stored, new Set([updates[0].id]));
+    expect(out.duplicates).toBe(1);
+    expect(out.users).toEqual([{ channelId: 'ch-1', userId: 'u-2', updatedName: 'Y', profile: { k: 1, j: 2 } }]);
+    expect(out.userEventIds).toEqual(new Map([[userKey('ch-1', 'u-2'), [updates[1].id, updates[2].id]]]));
   });
 });
 
@@ -146,7 +79,6 @@ describe('projectBatch: at-least-once delivery', () => {
     const first = projectBatch([created, opened], empty());
     const before: BatchState = {
       chats: new Map(first.chats.map((ch) => [chatKey(ch.channelId, ch.userChatId), ch])),
-      users: new Map(first.users.map((u) => [userKey(u.channelId, u.userId), u])),
       applied: new Set(first.appliedIds),
     };
     const closed = d.closed('01:10');
@@ -163,7 +95,6 @@ describe('projectBatch: at-least-once delivery', () => {
     const before = given([d.created('00:59'), d.opened('01:00'), d.closed('01:10')]);
     const out = projectBatch([d.queued('01:20'), d.user('01:21')], {
       chats: new Map([[chatKey('ch-1', 'uc-3'), before]]),
-      users: new Map(),
       applied: new Set(),
     });
     expect(out.cases.map(({ chat: ch, case: cs }) => toCaseRecord(ch, cs)).map((r) => [r.userChatCaseId, r.userChatCaseState, r.userChatCaseUpdatedAt])).toEqual([
@@ -177,7 +108,6 @@ describe('projectBatch: at-least-once delivery', () => {
     const before = given([d.created('00:59')]);
     const out = projectBatch([d.user('01:00'), d.closed('01:01')], {
       chats: new Map([[chatKey('ch-1', 'uc-4'), before]]),
-      users: new Map(),
       applied: new Set(),
     });
     expect(out.cases).toEqual([]);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { createMigratedDatabase } from '@casestats/testing';
-import { projectBatch } from '@casestats/case-projection';
 import { applyBatch } from './apply-batch';
 import { createApplyPool } from './apply';
 import { sweepDueCases } from './sweep';
@@ -161,51 +160,6 @@ describe('applyBatch and the sweeper against PostgreSQL', () => {
       profile: { quote: awkward[0], slash: awkward[1], braces: awkward[2], n: 1.5, yes: true },
       first_queued_at: new Date('2025-07-09T00:00:01Z'),
     });
-  });
-
-  it('merges users shared by partitions applied at once and in any order: no deadlock, the same users as one sequential fold', async () => {
-    // Three "partitions" of chats (keyed by chat) and one of user.updated (keyed by user), all
-    // touching the same eight users; creation times tie on purpose, and chat ids differ beyond U+FFFF.
-    const users = Array.from({ length: 8 }, (_, i) => `su-${i}`);
-    const chatIds = ['sc-a', 'sc-\u{1F600}', 'sc-\uFF21', 'sc-b'];
-    const partitions: CaseStatsEvent[][] = [[], [], [], []];
-    let n = 0;
-    for (let round = 0; round < 6; round++) {
-      for (let i = 0; i < 24; i++) {
-        const user = users[(i * 5 + round) % users.length];
-        const chatId = `${chatIds[i % chatIds.length]}-${round}-${i}`;
-        const minute = String((i * 7 + round) % 4).padStart(2, '0');
-        partitions[i % 3].push(
-          parsed({ id: `s-${++n}`, type: 'userChat.created', version: 2, occurredAt: `2025-07-09T00:${minute}:00.000Z`, channelId: 'ch-s', userChatId: chatId,
-            data: { user: { id: user, name: `${user} via ${chatId}` }, medium: { name: 'inAppChat' } } }),
-        );
-      }
-      for (const user of users) {
-        partitions[3].push(parsed({ id: `s-${++n}`, type: 'user.updated', version: 2, occurredAt: '2025-07-09T01:00:00.000Z', channelId: 'ch-s',
-          data: { user: { id: user, ...(round % 2 ? { name: `${user} r${round}` } : {}), profile: { round, [`k${round % 3}`]: round % 3 ? 'x' : null } } } }));
-      }
-    }
-    // Each partition in batches of four events, the partitions side by side, the user.updated ones once more as duplicates.
-    const batches = partitions.map((events, p) => {
-      const list = p === 3 ? [...events, ...events.slice(0, 8)] : events;
-      return Array.from({ length: Math.ceil(list.length / 4) }, (_, b) => list.slice(b * 4, b * 4 + 4));
-    });
-    const results = await Promise.all(batches.map(async (list) => {
-      let duplicates = 0;
-      for (const events of list) duplicates += (await applyBatch(db.dataSource, SCHEMA, { events })).duplicates;
-      return duplicates;
-    }));
-    expect(results[3]).toBe(8);
-
-    const expected = projectBatch(partitions.flat(), { chats: new Map(), users: new Map(), applied: new Set() }).users
-      .map((u) => ({ user_id: u.userId, updated_name: u.updatedName, chat_name: u.chatName, chat_id: u.chatId, chat_created_at: u.chatCreatedAt, profile: u.profile }))
-      .sort((a, b) => (a.user_id < b.user_id ? -1 : 1));
-    const stored = await db.dataSource.query(
-      `SELECT user_id, updated_name, chat_name, chat_id, chat_created_at, profile FROM proj_1.users WHERE channel_id = 'ch-s' ORDER BY user_id`,
-    );
-    expect(stored.map((r: { chat_created_at: Date }) => ({ ...r, chat_created_at: r.chat_created_at.getTime() }))).toEqual(expected);
-    // The astral chat id wins its ties over U+FF21, as PostgreSQL's "C" order has it.
-    expect(expected.some((u) => u.chat_id?.startsWith('sc-\u{1F600}'))).toBe(true);
   });
 });
 
