@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatsEvent, ProfilePatch, ProfileValue, parseEvent } from '@casestats/events';
-import { createMigratedDatabase, expectedUsers, scenarioLines } from '@casestats/testing';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+import { TEST_PG_ADMIN_URL, databaseUrl, expectedUsers, scenarioLines } from '@casestats/testing';
 import { applyBatch } from './apply-batch';
+import { createDataSource, migrate } from './database';
 
 // export.md "User data": `name` is the one set by the last `user.updated` that carried a name;
 // without one, the name in the `userChat.created` of the user's most recently created chat (ties
@@ -12,9 +15,27 @@ const SCHEMA = 'proj_1';
 const DAY = Date.parse('2025-07-09T00:00:00Z');
 const MINUTE = 60_000;
 
-let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
+/**
+ * A database whose own text order is en-US (ICU), not code points, as a production database's may
+ * be: the rule's ties must not lean on it.
+ */
+async function createEnUsDatabase(): Promise<{ dataSource: DataSource; drop(): Promise<void> }> {
+  const name = `cs_users_${Date.now().toString(36)}_${process.pid}`;
+  const admin = async (text: string) => {
+    const c = new Client({ connectionString: TEST_PG_ADMIN_URL });
+    await c.connect();
+    await c.query(text).finally(() => c.end());
+  };
+  await admin(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`);
+  const dataSource = createDataSource(databaseUrl(name));
+  await dataSource.initialize();
+  await migrate(dataSource);
+  return { dataSource, drop: () => dataSource.destroy().finally(() => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}
+
+let db: Awaited<ReturnType<typeof createEnUsDatabase>>;
 beforeAll(async () => {
-  db = await createMigratedDatabase('cs_users');
+  db = await createEnUsDatabase();
 });
 afterAll(async () => {
   await db?.drop();
