@@ -26,7 +26,7 @@ export const MAX_REASON_LENGTH = 300;
 
 /** A reason as stored and sent: bounded, and text PostgreSQL accepts (no NUL, no unpaired surrogate). */
 export function boundedReason(reason: string): string {
-  const text = reason.replace(/\u0000/g, '\\0');
+  const text = reason.replaceAll('\u0000', '\\0');
   const cut = text.length > MAX_REASON_LENGTH ? `${text.slice(0, MAX_REASON_LENGTH - 1)}…` : text;
   // The cut may split a pair: toWellFormed turns its half into U+FFFD.
   return (cut as string & { toWellFormed(): string }).toWellFormed();

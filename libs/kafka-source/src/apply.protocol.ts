@@ -12,11 +12,17 @@ export interface ApplyWorkerData {
 /** A batch's checkpoint, with the offsets it spans: its first, and the one after its last. */
 export type ApplyCheckpoint = CheckpointKey & { firstOffset: number; nextOffset: number };
 
+/**
+ * Where a batch comes from: a partition, whose checkpoint it moves, or a file's lane (`file:NAME`,
+ * positions are line numbers, no checkpoint; `partition` is the lane, which applies its lines in order).
+ */
+export type ApplySource = ApplyCheckpoint | { source: string; partition: number };
+
 export interface ApplyRequest {
   kind: 'apply';
   id: number;
   schema: string;
-  checkpoint: ApplyCheckpoint;
+  from: ApplySource;
   batch: PackedBatch;
 }
 

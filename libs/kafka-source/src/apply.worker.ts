@@ -1,5 +1,5 @@
 /**
- * Worker thread: parses and applies partition batches (splitPacked → applyBatch) on connections of
+ * Worker thread: parses and applies partition batches (splitValues → applyBatch) on connections of
  * its own, so that the consumer's thread only fetches and decodes. Each batch is still one
  * transaction with its checkpoint; this thread holds nothing between batches.
  */
@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 // Not the read-model's index: it loads TypeORM, which this thread has no use for.
 import { applyBatch, createApplyPool, storedNextOffset } from '@casestats/read-model/apply';
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
-import { splitPacked } from './message-split';
+import { splitValues } from './message-split';
 
 const { databaseUrl, poolSize, statementTimeoutMs } = workerData as ApplyWorkerData;
 const db = createApplyPool(databaseUrl, poolSize, statementTimeoutMs);
@@ -15,15 +15,15 @@ const ready = db.query('SELECT 1');
 const sent = new Map<number, (error?: string) => void>();
 
 async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): Promise<FromApplyWorker> {
-  const { topic, partition } = req.checkpoint;
-  const split = splitPacked(topic, partition, req.batch);
+  const checkpoint = 'consumer' in req.from ? req.from : null;
+  const split = splitValues(checkpoint ? `kafka:${checkpoint.topic}/${checkpoint.partition}` : (req.from as { source: string }).source, req.batch);
   const { events, offsets } = split;
   let { deadLetters } = split;
-  if (deadLetters.length) {
+  if (deadLetters.length && checkpoint) {
     // Letters the checkpoint already covers were sent before the transaction that moved past them:
     // a retried batch, a rebalance's refetch or a replay from kafkajs's own position sends none again.
     await ready;
-    const next = await storedNextOffset((text, params) => db.query(text, params).then((r) => r.rows), req.schema, req.checkpoint);
+    const next = await storedNextOffset((text, params) => db.query(text, params).then((r) => r.rows), req.schema, checkpoint);
     deadLetters = deadLetters.filter((d) => Number(d.position) >= next);
   }
   if (deadLetters.length) {
@@ -36,7 +36,7 @@ async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): P
   const stats = await applyBatch(db, req.schema, {
     events,
     deadLetters: deadLetters.map(({ index: _index, ...letter }) => letter),
-    checkpoint: { ...req.checkpoint, offsets },
+    ...(checkpoint && { checkpoint: { ...checkpoint, offsets } }),
   });
   return { kind: 'applied', id: req.id, stats };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startTypeScriptWorker } from '@casestats/config';
 import type { BatchStats } from '@casestats/read-model';
-import type { ApplyCheckpoint, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
+import type { ApplySource, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { FetchedBatch, keyOf } from './message-split';
 
 /** An invalid message, for the dead-letter topic: its key, value and offset as fetched, and why. */
@@ -39,7 +39,7 @@ export class BatchApplier {
 
   apply(
     schema: string,
-    checkpoint: ApplyCheckpoint,
+    from: ApplySource,
     fetched: FetchedBatch,
     sendDeadLetters: Pending['sendDeadLetters'],
   ): Promise<BatchStats> {
@@ -48,7 +48,7 @@ export class BatchApplier {
     const { batch } = fetched;
     return new Promise<BatchStats>((resolve, reject) => {
       this.pending.set(id, { fetched, sendDeadLetters, resolve, reject });
-      worker.postMessage({ kind: 'apply', id, schema, checkpoint, batch } satisfies ToApplyWorker, [batch.values]);
+      worker.postMessage({ kind: 'apply', id, schema, from, batch } satisfies ToApplyWorker, [batch.values]);
     });
   }
 

@@ -1,6 +1,6 @@
 import type { BatchStats } from '@casestats/read-model';
 import { DEFAULT_APPLY_THREADS } from '@casestats/config';
-import type { ApplyCheckpoint, ApplyWorkerData } from './apply.protocol';
+import type { ApplySource, ApplyWorkerData } from './apply.protocol';
 import { BatchApplier, DeadLetterOut } from './batch-applier';
 import type { FetchedBatch } from './message-split';
 
@@ -21,7 +21,7 @@ export class BatchAppliers {
 
   async apply(
     schema: string,
-    checkpoint: ApplyCheckpoint,
+    from: ApplySource,
     fetched: FetchedBatch,
     sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>,
   ): Promise<BatchStats> {
@@ -29,7 +29,7 @@ export class BatchAppliers {
     for (let k = 1; k < this.appliers.length; k++) if (this.inHand[k] < this.inHand[i]) i = k;
     this.inHand[i]++;
     try {
-      return await this.appliers[i].apply(schema, checkpoint, fetched, sendDeadLetters);
+      return await this.appliers[i].apply(schema, from, fetched, sendDeadLetters);
     } finally {
       this.inHand[i]--;
     }

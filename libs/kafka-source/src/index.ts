@@ -2,4 +2,6 @@ export * from './kafka-projector';
 export * from './kafka-client';
 export * from './projector-metrics';
 export * from './rebuild';
-export { topicAppliedHorizon } from './topic-positions';
+export { coveredHorizon, topicAppliedHorizon } from './topic-positions';
+export { SESSION_TIMEOUT_MS, type PartitionFailure } from './partition-pipeline';
+export { projectEventsFile, type EventsFileOptions, type FileDeadLetter } from './file-source';

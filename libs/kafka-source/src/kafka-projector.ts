@@ -1,15 +1,12 @@
-import { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { Kafka, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { activeSchema, dataSourceUrl, readCheckpoints } from '@casestats/read-model';
+import { activeSchema, dataSourceUrl } from '@casestats/read-model';
+import type { Log } from '@casestats/config';
 import type { DeadLetterOut } from './batch-applier';
 import { BatchAppliers } from './batch-appliers';
 import { ProjectorMetrics } from './projector-metrics';
-import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, OffsetSpan, batchSpan, onFilteredBatches, packMessages } from './message-split';
-import { GapContext, resumeAfterGap } from './offset-gaps';
-import { CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
+import { PartitionFailure, PartitionPipeline } from './partition-pipeline';
 import { partitionPositions } from './topic-positions';
-import type { Log } from '@casestats/config';
 
 /** The one log shape of the apps (libs/config's jsonLog writes it). */
 export type { Log };
@@ -29,55 +26,53 @@ export interface KafkaProjectorOptions {
 }
 
 /**
- * Kafka → the one projection path. Each partition batch becomes one PostgreSQL transaction that
- * writes the records and the partition's next offset (applyBatch); that stored offset, not Kafka's
- * committed one, decides where a partition resumes, and it makes a redelivered or stale batch a
- * no-op. Invalid events go to the dead-letter topic before the transaction that moves past them.
+ * What /health says: `ok`; `rejoining` while the group has not given this member its partitions
+ * (at the start, in a rebalance, after a crash the consumer restarts from); `degraded` while a
+ * partition's batches keep failing (each one named, since when, with its last error) or the
+ * consumer has stopped for good.
+ */
+export interface ProjectorHealth {
+  status: 'ok' | 'rejoining' | 'degraded';
+  failing: PartitionFailure[];
+}
+
+/**
+ * Kafka → the one projection path, live: the partition pipeline (partition-pipeline.ts) on the
+ * active schema, until stopped. Invalid events go to the dead-letter topic before the transaction
+ * that moves past them; a rebuild's switch is followed within a second.
  */
 export class KafkaProjector {
   readonly metrics: ProjectorMetrics;
-  private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private lagTimer?: NodeJS.Timeout;
-  private schemaTimer?: NodeJS.Timeout;
-  private assignment: number[] = [];
-  private schema: string | null = null;
-  /** Counts repositionings: a newer one (a rebalance, a switch) makes an older one's reads stale. */
-  private repositions = 0;
-  private repositionTimer?: NodeJS.Timeout;
-  private stopping = false;
-  private readonly lanes: PartitionLanes;
   private readonly applier: BatchAppliers;
-  private readonly gaps: GapContext;
+  private readonly pipeline: PartitionPipeline;
+  private schemaTimer?: NodeJS.Timeout;
+  private lagTimer?: NodeJS.Timeout;
+  private schema: string | null = null;
 
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
-    this.consumer = o.kafka.consumer({
-      groupId: o.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-      // A database or broker outage is waited out: retries back off, and kafkajs restarts the consumer after a crash.
-      retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 12 },
-      // Small fetches; under load they join into bigger transactions (CoalescedBatch), which amortise each one.
-      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
-    });
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
-    this.gaps = { kafka: o.kafka, db: o.db, topic: o.topic, consumer: o.groupId, log: o.log };
-    this.lanes = new PartitionLanes({
-      resume: (partition, offset) => this.seek(partition, offset),
-      onError: (partition, error, retryInMs) =>
-        o.log('warn', 'batch failed; resuming the partition from its first offset', { partition, error: error.message, retryInMs }),
+    this.pipeline = new PartitionPipeline({
+      kafka: o.kafka,
+      db: o.db,
+      topic: o.topic,
+      groupId: o.groupId,
+      checkpointConsumer: o.groupId,
+      log: o.log,
+      applier: this.applier,
+      // The schema as last seen (start, then the timer): a query per fetch sat in kafkajs's fetch
+      // loop, hundreds a second with small fetches.
+      target: () => this.schema as string,
+      sendDeadLetters: (partition, letters) => this.sendDeadLetters(partition, letters),
+      onApplied: (_partition, stats, seconds) => {
+        this.metrics.applied += stats.applied;
+        this.metrics.duplicates += stats.duplicates;
+        this.metrics.deadLetters += stats.deadLettered;
+        this.metrics.observeBatch(seconds);
+      },
     });
-  }
-
-  private seek(partition: number, offset: number): void {
-    try {
-      this.consumer.seek({ topic: this.o.topic, partition, offset: String(offset) });
-    } catch (err) {
-      // Not ours any more (a rebalance): its new owner starts from the stored checkpoint.
-      this.o.log('info', 'seek skipped', { partition, error: (err as Error).message });
-    }
   }
 
   async start(): Promise<void> {
@@ -86,22 +81,9 @@ export class KafkaProjector {
     // batches fetched meanwhile wait in their lanes (measured: the first batch stored 1.26 -> 0.91 s after the start).
     const appliers = this.applier.ready();
     appliers.catch(() => undefined); // awaited below
-    const [, , , schema] = await Promise.all([this.ensureTopics(), this.producer.connect(), this.consumer.connect(), activeSchema(this.o.db)]);
+    const [, , , schema] = await Promise.all([this.ensureTopics(), this.producer.connect(), this.pipeline.connect(), activeSchema(this.o.db)]);
     this.schema = schema;
-    await this.consumer.subscribe({ topic: this.o.topic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => this.reposition(e.payload.memberAssignment[this.o.topic] ?? []));
-    onFilteredBatches(this.consumer, this.o.topic, (partition, span) => this.onFilteredBatch(partition, span));
-    this.consumer.on(this.consumer.events.CRASH, (e) =>
-      this.o.log('error', 'consumer crashed', { error: String(e.payload.error), restart: e.payload.restart }),
-    );
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      // Partitions are independent (keyed by chat), so their transactions may run side by side;
-      // the rows they share (users) are locked in one order, so they cannot deadlock.
-      partitionsConsumedConcurrently: 3,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    await this.pipeline.start();
     // Apply threads that cannot start still fail the start (the caller then stops the consumer).
     await appliers;
     this.lagTimer = setInterval(() => void this.lag().catch(() => undefined), 5_000);
@@ -111,15 +93,18 @@ export class KafkaProjector {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
     clearInterval(this.lagTimer);
     clearInterval(this.schemaTimer);
-    clearTimeout(this.repositionTimer);
     // The batches being applied finish (SIGTERM loses nothing); the queued ones come again from the checkpoint.
-    await this.lanes.stop();
+    await this.pipeline.stop();
     await this.applier.close();
-    await this.consumer.disconnect();
     await this.producer.disconnect();
+  }
+
+  health(): ProjectorHealth {
+    const { membership, failing } = this.pipeline.status();
+    const status = failing.length || membership === 'crashed' ? 'degraded' : membership === 'rejoining' ? 'rejoining' : 'ok';
+    return { status, failing };
   }
 
   private async ensureTopics(): Promise<void> {
@@ -145,93 +130,12 @@ export class KafkaProjector {
     if (schema === this.schema) return;
     this.o.log('info', 'projection switched; resuming from its checkpoints', { from: this.schema, to: schema });
     this.schema = schema;
-    this.reposition(this.assignment);
-  }
-
-  /**
-   * After a rebalance or a switch, every assigned partition resumes at the offset PostgreSQL stored
-   * with its records. A failed read of the checkpoints (the database away during a rebalance) is
-   * retried with backoff, never left unhandled. Until the seek, kafkajs fetches from its own
-   * position, which is harmless: offsets the checkpoint covers are skipped, and a batch past it is a
-   * gap that seeks back. (Pausing the partitions meanwhile cost every start and rebalance five
-   * seconds: kafkajs sleeps its maxWaitTime when it has nothing to fetch, measured in the bench.)
-   */
-  private reposition(assignment: number[]): void {
-    const generation = ++this.repositions;
-    clearTimeout(this.repositionTimer);
-    this.assignment = assignment;
-    // Batches queued before would only be refused by the checkpoint; drop them.
-    this.lanes.reset();
-    if (!assignment.length) return;
-    const current = () => generation === this.repositions && !this.stopping;
-    const attempt = async (failures: number): Promise<void> => {
-      try {
-        await this.seekPartitions(assignment, current);
-      } catch (err) {
-        if (!current()) return;
-        const retryInMs = Math.min(30_000, 300 * 2 ** failures);
-        this.o.log('warn', 'could not seek the partitions to their checkpoints; retrying', {
-          code: 'PROJECTOR.REPOSITION_FAILED',
-          partitions: assignment,
-          error: (err as Error).message,
-          retryInMs,
-        });
-        this.repositionTimer = setTimeout(() => void attempt(failures + 1), retryInMs);
-      }
-    };
-    void attempt(0);
-  }
-
-  private async seekPartitions(partitions: number[], current: () => boolean): Promise<void> {
-    const stored = await readCheckpoints(
-      (text, params) => this.o.db.query(text, params),
-      await activeSchema(this.o.db),
-      this.o.groupId,
-      this.o.topic,
-    );
-    if (!current()) return;
-    // A partition without a checkpoint (new since the projection was built) starts at its
-    // beginning: kafkajs would go on from wherever it was in the previous schema.
-    for (const partition of partitions) this.seek(partition, stored.get(partition) ?? 0);
-  }
-
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (!batch.messages.length || !isRunning() || isStale()) return;
-    // The schema as last seen (start, then the timer): a batch applied to the old one after a
-    // rebuild's switch is harmless, since the new schema's checkpoints say where to resume. (A
-    // query per fetch sat in kafkajs's fetch loop: with small fetches, hundreds a second.)
-    const schema = this.schema as string;
-    const { topic, partition } = batch;
-    const job = new CoalescedBatch(schema, packMessages(batch.messages, batchSpan(batch)), (fetched) => this.apply(schema, topic, partition, fetched));
-    if (!(await this.lanes.take(partition, job, heartbeat, isRunning, () => !isStale()))) return;
-    // kafkajs may fetch on from here; where the partition really is, PostgreSQL's checkpoint says.
-    resolveOffset(batch.lastOffset());
-    await heartbeat();
-  }
-
-  /** A batch of filtered records only: its span alone, so that the checkpoint moves past them. */
-  private onFilteredBatch(partition: number, span: OffsetSpan): void {
-    const schema = this.schema;
-    if (!schema) return;
-    const { topic } = this.o;
-    this.lanes.append(partition, new CoalescedBatch(schema, packMessages([], span), (fetched) => this.apply(schema, topic, partition, fetched)));
-  }
-
-  private async apply(schema: string, topic: string, partition: number, fetched: FetchedBatch): Promise<{ resumeAt: number } | void> {
-    const started = process.hrtime.bigint();
-    const checkpoint = { consumer: this.o.groupId, topic, partition, ...fetched.span };
-    const stats = await this.applier.apply(schema, checkpoint, fetched, (letters) => this.sendDeadLetters(topic, partition, letters));
-    if (stats.gap) return resumeAfterGap(this.gaps, schema, partition, stats.gap.storedNextOffset, fetched.span, !fetched.batch.offsets.length);
-    this.metrics.applied += stats.applied;
-    this.metrics.duplicates += stats.duplicates;
-    this.metrics.deadLetters += stats.deadLettered;
-    this.metrics.observeBatch(Number(process.hrtime.bigint() - started) / 1e9);
-    // Nothing is committed to Kafka: the stored checkpoints are the positions. (A commit per batch
-    // also queued behind the fetches on the coordinator's connection: p99 freshness 26 ms -> 3 s.)
+    this.pipeline.reposition();
   }
 
   /** Invalid events reach the dead-letter topic before the transaction that moves past them. */
-  private async sendDeadLetters(topic: string, partition: number, letters: DeadLetterOut[]): Promise<void> {
+  private async sendDeadLetters(partition: number, letters: DeadLetterOut[]): Promise<void> {
+    const { topic } = this.o;
     await this.producer.send({
       topic: this.o.dlqTopic,
       acks: -1,

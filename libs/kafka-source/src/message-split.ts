@@ -141,6 +141,11 @@ export interface SplitBatch {
 
 /** Raw partition values → valid events with their offsets, and dead letters with their reason. */
 export function splitPacked(topic: string, partition: number, batch: PackedBatch): SplitBatch {
+  return splitValues(`kafka:${topic}/${partition}`, batch);
+}
+
+/** Raw values → valid events with their positions, and dead letters (from `source`) with their reason. */
+export function splitValues(source: string, batch: PackedBatch): SplitBatch {
   const out: SplitBatch = { events: [], offsets: [], deadLetters: [] };
   const all = Buffer.from(batch.values);
   const text = validUtf8Values(all, batch.bounds);
@@ -156,7 +161,7 @@ export function splitPacked(topic: string, partition: number, batch: PackedBatch
     } else {
       // Its own copy: a dead letter outlives the batch's buffer.
       const raw = start < 0 ? EMPTY : Buffer.from(all.subarray(start, end));
-      out.deadLetters.push({ source: `kafka:${topic}/${partition}`, position: String(batch.offsets[i]), ...parsed.error, raw, index: i });
+      out.deadLetters.push({ source, position: String(batch.offsets[i]), ...parsed.error, raw, index: i });
     }
   }
   return out;

@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { applyBatch } from '@casestats/read-model';
-import type { Log } from './kafka-projector';
+import type { Log } from '@casestats/config';
+import { moveCheckpoint } from '@casestats/read-model';
 import type { OffsetSpan } from './message-split';
 import { topicOffsets } from './topic-positions';
 
@@ -47,10 +47,7 @@ export async function resumeAfterGap(
       earliestOffset: earliest,
       lost: earliest - storedNextOffset,
     });
-    await applyBatch(c.db, schema, {
-      events: [],
-      checkpoint: { consumer: c.consumer, topic: c.topic, partition, offsets: [], firstOffset: storedNextOffset, nextOffset: earliest },
-    });
+    await moveCheckpoint(c.db, schema, { consumer: c.consumer, topic: c.topic, partition }, earliest, storedNextOffset);
     return { resumeAt: earliest };
   }
   c.log('warn', 'batch starts past the checkpoint; resuming the partition there', { code: 'PROJECTOR.OFFSET_GAP', ...fields });

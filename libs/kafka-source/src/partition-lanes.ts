@@ -142,6 +142,11 @@ export class PartitionLanes {
     }
   }
 
+  /** Waits until every job handed over so far has run (a source that has handed over its last). */
+  async drained(): Promise<void> {
+    await Promise.all([...this.lanes.values()].map((l) => l.tail));
+  }
+
   /** Stops taking batches, drops the queued ones and waits for those being applied. */
   async stop(): Promise<void> {
     this.stopped = true;

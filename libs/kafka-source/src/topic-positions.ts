@@ -35,3 +35,33 @@ export async function partitionPositions(kafka: Kafka, db: DataSource, topic: st
 export async function topicAppliedHorizon(kafka: Kafka, db: DataSource, topic: string, consumer: string): Promise<number> {
   return appliedHorizon(await partitionPositions(kafka, db, topic, consumer));
 }
+
+/** Snapshots a covered horizon keeps while the projection is behind (one a sweep); the oldest are kept. */
+const MAX_PENDING_SNAPSHOTS = 64;
+
+/**
+ * The sweeper's horizon: the latest wall-clock time `at` such that every event in the topic at
+ * `at` has been applied. Each call notes the time and every partition's end, and gives the time of
+ * the latest such note every partition's checkpoint has since reached (-Infinity before any).
+ * Unlike an event-time watermark it assumes nothing about the order of event times inside a
+ * partition: a chat whose partition still holds an unapplied event is never swept on the strength
+ * of later times that came before it. An event published after `at` but dated more than the grace
+ * before it is late, as for the wall-clock rule.
+ */
+export function coveredHorizon(kafka: Kafka, db: DataSource, topic: string, consumer: string, now: () => number): () => Promise<number> {
+  let covered = -Infinity;
+  const pending: { at: number; ends: Map<number, number> }[] = [];
+  return async () => {
+    const at = now();
+    // Read after `at`: the ends can only be later than they were then, which makes the note stricter.
+    const positions = await partitionPositions(kafka, db, topic, consumer);
+    if (pending.length >= MAX_PENDING_SNAPSHOTS) pending.pop();
+    pending.push({ at, ends: new Map(positions.map((p) => [p.partition, p.end])) });
+    const next = new Map(positions.map((p) => [p.partition, p.next]));
+    for (let oldest = pending[0]; oldest && [...oldest.ends].every(([partition, end]) => (next.get(partition) ?? 0) >= end); oldest = pending[0]) {
+      covered = oldest.at;
+      pending.shift();
+    }
+    return covered;
+  };
+}

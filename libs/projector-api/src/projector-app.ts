@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
-import { KafkaProjector, Log, createKafka, topicAppliedHorizon } from '@casestats/kafka-source';
+import { KafkaProjector, Log, coveredHorizon, createKafka } from '@casestats/kafka-source';
 import { activeSchema, startSweeper } from '@casestats/read-model';
 
 const PROJECTOR = Symbol('PROJECTOR');
@@ -19,11 +19,13 @@ class OperationsController {
 
   @Get('health')
   async health(@Res() res: Response) {
+    // Only `ok` answers 200: a member still waiting for its partitions, or one whose partition keeps failing, is not serving.
+    const { status, failing } = this.projector.health();
     try {
       const [{ lag, partitions }, schema] = await Promise.all([this.projector.lag(), activeSchema(this.db)]);
-      res.json({ status: 'ok', lag, partitions, schema });
+      res.status(status === 'ok' ? 200 : 503).json({ status, lag, partitions, schema, ...(failing.length && { failing }) });
     } catch (err) {
-      res.status(503).json({ status: 'degraded', reason: (err as Error).message });
+      res.status(503).json({ status: 'degraded', reason: (err as Error).message, ...(failing.length && { failing }) });
     }
   }
 
@@ -88,7 +90,7 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     {
       intervalMs: config.projector.sweepIntervalMs,
       graceMs: config.projector.sweepGraceMs,
-      horizon: () => topicAppliedHorizon(kafka, db, config.kafka.topic, config.kafka.groupId),
+      horizon: coveredHorizon(kafka, db, config.kafka.topic, config.kafka.groupId, Date.now),
     },
     Date.now,
     (completed, error) => {

@@ -71,6 +71,14 @@ export async function applyBatch(db: Transactional, schema: string, input: Batch
   });
 }
 
+/**
+ * Creates the partition's checkpoint, or moves it up to `nextOffset`: a batch of nothing. From
+ * `firstOffset` (the stored one) only, when given: a checkpoint that moved meanwhile stays.
+ */
+export async function moveCheckpoint(db: Transactional, schema: string, key: CheckpointKey, nextOffset: number, firstOffset?: number): Promise<void> {
+  await applyBatch(db, schema, { events: [], checkpoint: { ...key, offsets: [], nextOffset, ...(firstOffset !== undefined && { firstOffset }) } });
+}
+
 async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
   const chats = await loadChatStates(sql, schema, chatsOf(events));
   for (const id of await legacyApplied(sql, schema, events)) chats.eventIds.add(id);

@@ -13,9 +13,12 @@ export interface FileProjectionStats {
 }
 
 /**
- * The file source: NDJSON lines → parse → batches through the same applyBatch as Kafka. Invalid
- * lines become dead letters with their line number and reason; the rest is applied. Running it
- * again on the same file changes nothing (event ids and line positions are both idempotent).
+ * The sequential fold of a file: NDJSON lines → parse → batches of `batchSize` through applyBatch,
+ * in file order, on this thread. `casestats project` runs the projector's pipeline instead
+ * (kafka-source projectEventsFile: lanes by chat, apply threads, the same batch sizes as Kafka);
+ * this one is the tests' reference, the one fold every other path is compared with. Invalid
+ * lines become dead letters with their line number and reason; running it again on the same file
+ * changes nothing (event ids and line positions are both idempotent).
  */
 export async function projectNdjsonFile(
   db: DataSource,
@@ -57,9 +60,9 @@ export async function projectNdjsonFile(
  * the UTF-8 as it does a Kafka value, and a dead letter keeps the bytes as they were. (readline
  * decoded leniently: an invalid byte became U+FFFD and the event was accepted, unlike from Kafka.)
  */
-async function* byteLines(file: string): AsyncGenerator<Buffer> {
+export async function* byteLines(file: string): AsyncGenerator<Buffer> {
   let parts: Buffer[] = [];
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
@@ -77,7 +80,7 @@ function withoutCr(line: Buffer): Buffer {
 }
 
 /** Only spaces, tabs and carriage returns: a line that holds no event. */
-function isBlank(line: Buffer): boolean {
+export function isBlank(line: Buffer): boolean {
   for (const b of line) if (b !== 0x20 && b !== 0x09 && b !== 0x0d) return false;
   return true;
 }
