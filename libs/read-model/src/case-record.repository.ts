@@ -1,6 +1,7 @@
 import { STORED_CASE_FIELDS, type ChangedCase } from '@casestats/case-projection';
 import { Sql, fromEpochMs } from './sql';
 import { assertSchemaName } from './projection-schema';
+import { loggedCaseWrite } from './case-changes.repository';
 
 /** The case_records columns, from the field table: what each stores is read straight from the case's state. */
 const COLUMNS = STORED_CASE_FIELDS.map((f) => ({ name: f.column.name, type: f.column.sql, value: f.store ?? f.read }));
@@ -37,11 +38,16 @@ const updates = COLUMNS.filter((c) => c.name !== 'channel_id' && c.name !== 'use
 export async function upsertCaseRecords(sql: Sql, schema: string, cases: ChangedCase[]): Promise<void> {
   if (!cases.length) return;
   const s = assertSchemaName(schema);
+  // Logged in the same statement for the change feed (case-changes.repository.ts).
   await sql(
-    `INSERT INTO ${s}.case_records AS t (${names})
+    loggedCaseWrite(
+      s,
+      `INSERT INTO ${s}.case_records AS t (${names})
      SELECT ${selected} FROM json_to_recordset($1::json) AS x(${recordType})
      ON CONFLICT (channel_id, user_chat_case_id) DO UPDATE SET ${updates}
-     WHERE t.case_state = 'inProgress'`,
+     WHERE t.case_state = 'inProgress'
+     RETURNING t.channel_id, t.user_chat_case_id, t.xmin`,
+    ),
     [`[${cases.map(rowJson).join(',')}]`],
   );
 }

@@ -10,6 +10,8 @@ import { CustomProfileIndex1764000300000 } from './migrations/1764000300000-cust
 import { ChatStateJson1764000400000 } from './migrations/1764000400000-chat-state-json';
 import { HotUpdates1764000500000 } from './migrations/1764000500000-hot-updates';
 import { AppliedUntil1764000600000 } from './migrations/1764000600000-applied-until';
+import { CaseChangeLog1764000790000 } from './migrations/1764000790000-case-change-log';
+import { NaturalOrder1764000810000 } from './migrations/1764000810000-natural-order';
 import { ExportJobEntity } from './entities/export-job.entity';
 import { ExportAuditEntity } from './entities/export-audit.entity';
 
@@ -17,7 +19,7 @@ export type EntityList = ConstructorParameters<typeof DataSource>[0]['entities']
 
 /** Other features (the export jobs) add their tables through these two lists. */
 export const readModelEntities = [DeadLetterEntity, ProjectionRegistryEntity, ExportJobEntity, ExportAuditEntity];
-export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000, ChatStateJson1764000400000, HotUpdates1764000500000, AppliedUntil1764000600000];
+export const readModelMigrations: (new () => MigrationInterface)[] = [InitialSchema1764000000000, ExportJobs1764000100000, EventIdsInState1764000200000, CustomProfileIndex1764000300000, ChatStateJson1764000400000, HotUpdates1764000500000, AppliedUntil1764000600000, CaseChangeLog1764000790000, NaturalOrder1764000810000];
 
 export interface Database {
   dataSource: DataSource;

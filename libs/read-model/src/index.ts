@@ -7,6 +7,8 @@ export * from './sweep';
 export * from './checkpoint.repository';
 export * from './dead-letter.repository';
 export * from './case-snapshot';
+export * from './case-changes.repository';
+export * from './case-feed';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';

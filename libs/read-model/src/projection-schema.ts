@@ -22,7 +22,23 @@ export function projectionSchemaName(version: number): string {
  * a field added without its migration shows there.
  */
 export function projectionDdl(schema: string): string[] {
-  return [...initialProjectionDdl(schema, caseRecordColumnsDdl()), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema), ...appliedUntilDdl(schema)];
+  return [...initialProjectionDdl(schema, caseRecordColumnsDdl()), ...eventIdsInStateDdl(schema), ...customProfileKeysDdl(schema), ...chatStateJsonDdl(schema), ...hotUpdatesDdl(schema), ...appliedUntilDdl(schema), ...caseChangeLogDdl(schema)];
+}
+
+/**
+ * Migration 1764000790000: the case change feed's log, one row per channel per ≤ 1000 cases a
+ * transaction wrote (case-changes.repository.ts says how it is written and read).
+ */
+export function caseChangeLogDdl(schema: string): string[] {
+  const s = assertSchemaName(schema);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${s}.case_change_log (
+       channel_id text NOT NULL,
+       xid xid8 NOT NULL,
+       chunk integer NOT NULL,
+       case_ids text[] NOT NULL,
+       PRIMARY KEY (channel_id, xid, chunk))`,
+  ];
 }
 
 /**
@@ -163,4 +179,14 @@ export function initialProjectionDdl(schema: string, caseRecordColumns = INITIAL
        updated_at timestamptz NOT NULL DEFAULT now(),
        PRIMARY KEY (consumer, topic, partition))`,
   ];
+}
+
+/**
+ * Migration 1764000810000: the order the User data sheet lists customers in, digits compared as
+ * numbers (u-1-2 before u-1-10), as people read ids. ICU's root locale with numeric ordering; both
+ * the embedded server and Debian's PostgreSQL are built with ICU.
+ */
+export const NATURAL_ORDER_COLLATION = 'public.casestats_natural';
+export function naturalOrderDdl(): string[] {
+  return [`CREATE COLLATION IF NOT EXISTS ${NATURAL_ORDER_COLLATION} (provider = icu, locale = 'und-u-kn-true')`];
 }

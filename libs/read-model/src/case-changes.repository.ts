@@ -1,0 +1,223 @@
+import type { DataSource } from 'typeorm';
+import { assertSchemaName } from './projection-schema';
+import type { Sql } from './sql';
+
+/**
+ * The case change feed's log, and how it is written, read and pruned.
+ *
+ * THE GUARANTEE: a reader that follows its cursor while any number of transactions write case
+ * records never skips a change. A position taken inside a transaction (a sequence, updated_at)
+ * fails it: the transaction that took position 7 may commit after the one that took 8, and a
+ * reader that passed 8 in between never sees 7. So positions are transaction ids, and a reader is
+ * handed only positions below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction still in
+ * flight, or not yet begun, has an id at or above that bound, so nothing can later appear behind a
+ * position once it has been handed out.
+ *
+ * - `case_change_log(channel_id, xid, chunk, case_ids)`: each statement that writes case records
+ *   adds, in the same statement (a CTE over the upsert's RETURNING), one row per channel per ≤ 1000
+ *   written case ids, under the id of the transaction that wrote them. A position is
+ *   (xid, chunk, ordinal in case_ids).
+ * - Which version of a case a log entry stands for: the row's own `xmin`, the id of the
+ *   transaction that wrote its current version. An entry is emitted only while the case's row still
+ *   has `xmin = xid`; a case written again later is emitted at its later position instead, so a
+ *   completed case (never rewritten) comes one last time and never again.
+ *
+ * Why `xmin` and not a `change_xid` column set by every write: PostgreSQL already stores it in
+ * every row version, for free, and it is exactly "the transaction that last wrote this row" (with
+ * RETURNING xmin the log records it even for a write inside a subtransaction). A column would
+ * widen every row the projector rewrites, and appear in `SELECT *` of the record (the rebuild's and
+ * the CLI's whole-table comparisons, the field-table check); both need no index, so HOT updates
+ * are kept either way. What xmin asks in return: nothing may rewrite case_records' rows other than
+ * through upsertCaseRecords without logging them (VACUUM, VACUUM FULL and CLUSTER keep xmin; a
+ * migration's UPDATE or table rewrite must add log rows for what it rewrote, as the feed's own
+ * migration does), and a dump and restore is a new history, as a rebuild is. xmin is 32 bits: an
+ * entry could match a row rewritten 2^32 transactions later only if the entry survived that long
+ * un-pruned, and the housekeeping removes it as soon as its cases are written again.
+ */
+
+export const FEED_CHUNK = 1000;
+
+/**
+ * A row's xmin (32 bits) as the full xid8 of the current transaction's epoch. The row was written
+ * by this transaction or one of its subtransactions, whose ids are at or above the top-level one:
+ * a smaller low half means the id crossed into the next epoch.
+ */
+const XMIN_AS_XID8 = (xmin: string) =>
+  `(((pg_current_xact_id()::text::bigint >> 32) + (${xmin}::text::bigint < (pg_current_xact_id()::text::bigint & 4294967295))::int) << 32
+     | ${xmin}::text::bigint)::text::xid8`;
+
+/**
+ * Wraps a statement that writes case records and returns `channel_id, user_chat_case_id, xmin`
+ * (an upsert's RETURNING) so that the same statement logs them. A case the transaction already
+ * logged is not logged twice (one transaction, one position per case); the probe for that costs
+ * one index lookup per channel and transaction, and the per-case check runs only if it finds one.
+ */
+export function loggedCaseWrite(schema: string, writeReturning: string): string {
+  const s = assertSchemaName(schema);
+  return `WITH written AS (${writeReturning}),
+    w AS (SELECT channel_id, user_chat_case_id AS id, ${XMIN_AS_XID8('xmin')} AS xid FROM written),
+    g AS (SELECT k.channel_id, k.xid, (SELECT max(p.chunk) FROM ${s}.case_change_log p WHERE p.channel_id = k.channel_id AND p.xid = k.xid) AS last
+            FROM (SELECT DISTINCT channel_id, xid FROM w) k),
+    fresh AS (SELECT w.channel_id, w.xid, w.id, g.last FROM w JOIN g ON g.channel_id = w.channel_id AND g.xid = w.xid
+               WHERE g.last IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM ${s}.case_change_log p WHERE p.channel_id = w.channel_id AND p.xid = w.xid AND w.id = ANY (p.case_ids))),
+    numbered AS (SELECT *, row_number() OVER (PARTITION BY channel_id, xid ORDER BY id) - 1 AS n FROM fresh)
+    INSERT INTO ${s}.case_change_log (channel_id, xid, chunk, case_ids)
+    SELECT channel_id, xid, coalesce(last + 1, 0) + (n / ${FEED_CHUNK})::int, array_agg(id ORDER BY n)
+      FROM numbered GROUP BY channel_id, xid, last, n / ${FEED_CHUNK}`;
+}
+
+/**
+ * The log of the cases a schema already holds (the feed's migration): each case under the
+ * transaction that wrote its current version, in chunks of 1000 in creation order. No reader can
+ * have passed these positions: the table did not exist before this transaction commits.
+ */
+export function caseChangeLogBackfill(schema: string): string {
+  const s = assertSchemaName(schema);
+  return `INSERT INTO ${s}.case_change_log (channel_id, xid, chunk, case_ids)
+    SELECT channel_id, xid, (n / ${FEED_CHUNK})::int, array_agg(id ORDER BY n)
+      FROM (SELECT channel_id, user_chat_case_id AS id, xid,
+                   row_number() OVER (PARTITION BY channel_id, xid ORDER BY case_created_at, user_chat_case_id) - 1 AS n
+              FROM (SELECT r.channel_id, r.user_chat_case_id, r.case_created_at, ${backfillXid('r.xmin')} AS xid FROM ${s}.case_records r) r) x
+     GROUP BY channel_id, xid, n / ${FEED_CHUNK}`;
+}
+
+/**
+ * An existing row's xmin as an xid8: it was written before this transaction, so in its epoch or,
+ * if its low half is above ours, the epoch before (rows older than 2^31 transactions are frozen
+ * and would need the epoch of their write, which PostgreSQL no longer has; they match by their
+ * low 32 bits all the same, which is what the reader compares).
+ */
+function backfillXid(xmin: string): string {
+  return `(((pg_current_xact_id()::text::bigint >> 32) - (${xmin}::text::bigint > (pg_current_xact_id()::text::bigint & 4294967295))::int) << 32
+     | ${xmin}::text::bigint)::text::xid8`;
+}
+
+/** A place in a schema's log: after the entry `ord` (1-based) of the log row (xid, chunk). */
+export interface FeedPosition {
+  xid: string;
+  chunk: number;
+  ord: number;
+}
+
+/** Before everything: real transaction ids start at 3. */
+export const FEED_START: FeedPosition = { xid: '0', chunk: 0, ord: 0 };
+/** After every entry of a log row (case_ids holds at most FEED_CHUNK). */
+const PAST_CHUNK = 2_147_483_647;
+
+export interface FeedRow {
+  position: FeedPosition;
+  record: Record<string, unknown>;
+}
+
+export interface FeedPage {
+  rows: FeedRow[];
+  /** Where to read on from: after the last row, or past the log rows read whose cases were all written again later. */
+  next: FeedPosition;
+  hasMore: boolean;
+}
+
+const comparePositions = (a: FeedPosition, b: FeedPosition) => {
+  const x = BigInt(a.xid) - BigInt(b.xid);
+  return x !== 0n ? (x < 0n ? -1 : 1) : a.chunk - b.chunk || a.ord - b.ord;
+};
+export { comparePositions as compareFeedPositions };
+
+/**
+ * One page of a channel's changes after `from`, in a repeatable-read snapshot: the bound and every
+ * read agree. Log rows are taken a window at a time (their keys from the primary key alone, the
+ * arrays only for the window), so log rows whose cases were all rewritten later are stepped over
+ * without a page of them; `maxWindows` bounds one call's work (the page may then be short with
+ * hasMore true).
+ */
+export async function readCaseChanges(
+  db: DataSource,
+  schema: string,
+  channelId: string,
+  from: FeedPosition,
+  limit: number,
+  options: { maxWindows?: number } = {},
+): Promise<FeedPage> {
+  const s = assertSchemaName(schema);
+  const runner = db.createQueryRunner('slave');
+  await runner.connect();
+  try {
+    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const [{ bound }] = await runner.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS bound`);
+    const rows: FeedRow[] = [];
+    let at = from;
+    let window = 4;
+    for (let i = 0; i < (options.maxWindows ?? 12); i++, window = Math.min(window * 4, 4096)) {
+      // The window: up to `window` log rows from `at` on, below the bound; and whether more follow.
+      const keys: { xid: string; chunk: number }[] = await runner.query(
+        `SELECT xid::text AS xid, chunk FROM ${s}.case_change_log
+          WHERE channel_id = $1 AND (xid, chunk) >= ($2::xid8, $3::int) AND xid < $4::xid8
+          ORDER BY xid, chunk LIMIT $5`,
+        [channelId, at.xid, at.chunk, bound, window + 1],
+      );
+      if (!keys.length) return { rows, next: at, hasMore: false };
+      const last = keys[Math.min(window, keys.length) - 1];
+      const need = limit - rows.length;
+      const found: Record<string, unknown>[] = await runner.query(
+        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, r.*
+           FROM ${s}.case_change_log l
+           CROSS JOIN LATERAL unnest(l.case_ids) WITH ORDINALITY AS u(id, ord)
+           JOIN ${s}.case_records r ON r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid
+          WHERE l.channel_id = $1 AND (l.xid, l.chunk) >= ($2::xid8, $3::int) AND (l.xid, l.chunk) <= ($5::xid8, $6::int)
+            AND (l.xid, l.chunk, u.ord) > ($2::xid8, $3::int, $4::bigint)
+          ORDER BY l.xid, l.chunk, u.ord LIMIT $7`,
+        [channelId, at.xid, at.chunk, at.ord, last.xid, last.chunk, need + 1],
+      );
+      for (const r of found.slice(0, need)) {
+        const position = { xid: r.feed_xid as string, chunk: r.feed_chunk as number, ord: r.feed_ord as number };
+        delete r.feed_xid;
+        delete r.feed_chunk;
+        delete r.feed_ord;
+        rows.push({ position, record: r });
+      }
+      if (found.length > need) return { rows, next: rows[rows.length - 1].position, hasMore: true };
+      at = { xid: last.xid, chunk: last.chunk, ord: PAST_CHUNK };
+      if (keys.length <= window) return { rows, next: at, hasMore: false };
+      if (rows.length === limit) return { rows, next: at, hasMore: true };
+    }
+    return { rows, next: at, hasMore: true };
+  } finally {
+    await runner.query('ROLLBACK').catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/**
+ * Housekeeping: deletes log rows none of whose cases still has the version they stand for (each
+ * was written again later, and the reader would step over the row). Such a row can go at any
+ * time, so every cursor stays valid; a case written again inside a transaction still in flight
+ * still shows its logged version to this snapshot, so its row stays. Bounded: it looks at `limit`
+ * log rows from `after` on (a channel and key), and returns where to go on from, wrapping to the
+ * start at the end.
+ */
+export async function pruneCaseChangeLog(
+  sql: Sql,
+  schema: string,
+  after: { channelId: string; xid: string; chunk: number } | null,
+  limit = 500,
+): Promise<{ deleted: number; next: { channelId: string; xid: string; chunk: number } | null }> {
+  const s = assertSchemaName(schema);
+  const start = after ?? { channelId: '', xid: '0', chunk: -1 };
+  const rows = await sql<{ channel_id: string; xid: string; chunk: number; dead: boolean }>(
+    `WITH examined AS (
+       SELECT l.channel_id, l.xid, l.chunk, NOT EXISTS (
+                SELECT 1 FROM unnest(l.case_ids) AS u(id)
+                  JOIN ${s}.case_records r ON r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid) AS dead
+         FROM ${s}.case_change_log l
+        WHERE (l.channel_id, l.xid, l.chunk) > ($1::text, $2::xid8, $3::int)
+        ORDER BY l.channel_id, l.xid, l.chunk LIMIT $4),
+     gone AS (
+       DELETE FROM ${s}.case_change_log l USING examined e
+        WHERE e.dead AND l.channel_id = e.channel_id AND l.xid = e.xid AND l.chunk = e.chunk RETURNING 1)
+     SELECT channel_id, xid::text AS xid, chunk, (SELECT count(*)::int FROM gone) AS deleted FROM examined ORDER BY channel_id DESC, xid DESC, chunk DESC LIMIT 1`,
+    [start.channelId, start.xid, start.chunk, limit],
+  );
+  if (!rows.length) return { deleted: 0, next: null };
+  const [r] = rows as unknown as { channel_id: string; xid: string; chunk: number; deleted: number }[];
+  return { deleted: r.deleted, next: { channelId: r.channel_id, xid: r.xid, chunk: r.chunk } };
+}
