@@ -175,7 +175,8 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
     expect(info.exportedBy).toBe('김팀장 (m-1)');
 
-    const audit = await j(call('/api/channels/ch-1/export-audit'));
+    // The audit log has a permission of its own (issue 21 item 6).
+    const audit = await j(call('/api/channels/ch-1/export-audit', { token: await token('ch-1', ['caseStats:download', 'caseStats:audit']) }));
     const line = audit.entries.find((e: { jobId: string }) => e.jobId === id);
     expect(line).toMatchObject({ memberId: 'm-1', outcome: 'succeeded', rowCount: 7, bytes: job.bytes, sha256: job.sha256, reason: 'API test', fromDate: '2025-06-26' });
     expect(audit.entries.some((e: { outcome: string; errorCode: string }) => e.outcome === 'refused' && e.errorCode === 'EXPORT.TOO_EARLY')).toBe(true);

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
 import { ExportModule } from './export.module';
 import { useBodyParsing } from './http/body-parsing';
+import { TimedExpressAdapter, addressRateLimit, bodyDeadline, securityHeaders } from './http/http-hardening';
 import { ErrorFilter } from './http/error.filter';
 import { ExportWorker, Log } from './jobs/export-worker';
 import { WORKER } from './tokens';
@@ -18,7 +19,13 @@ export interface ExportServer {
 }
 
 export async function startExportServer(config: Config, db: DataSource, log: Log = jsonLog('export', config.logLevel), port = config.export.port): Promise<ExportServer> {
-  const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), { logger: ['error', 'warn'], bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(ExportModule.register(config, db, log), new TimedExpressAdapter(config.export.requestTimeoutMs), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  app.use(securityHeaders);
+  app.use(bodyDeadline(config.export.requestTimeoutMs));
+  app.use('/api', addressRateLimit(config.export.rateLimitPerAddress));
   useBodyParsing(app);
   app.useGlobalFilters(new ErrorFilter(log));
   app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html' });

@@ -1,13 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
-import { MemberGuard } from './auth/member.guard';
-import { CaseExportsController } from './http/case-exports.controller';
+import { AuditorGuard, MemberGuard, memberRateLimit } from './auth/member.guard';
+import { CaseExportsController, ExportAuditController } from './http/case-exports.controller';
 import { MetaController } from './http/meta.controller';
 import { AuditLog } from './jobs/audit-log';
 import { ExportJobsService } from './jobs/export-jobs.service';
 import { ExportWorker, Log } from './jobs/export-worker';
-import { AUDIT, CONFIG, DATA_SOURCE, JOBS, LOG, WORKER } from './tokens';
+import { AUDIT, CONFIG, DATA_SOURCE, JOBS, LOG, MEMBER_LIMIT, WORKER } from './tokens';
 
 /** Wiring only: the providers are plain classes built by factories. */
 @Module({})
@@ -15,7 +15,7 @@ export class ExportModule {
   static register(config: Config, db: DataSource, log: Log): DynamicModule {
     return {
       module: ExportModule,
-      controllers: [MetaController, CaseExportsController],
+      controllers: [MetaController, CaseExportsController, ExportAuditController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: db },
@@ -23,7 +23,9 @@ export class ExportModule {
         { provide: AUDIT, useFactory: () => new AuditLog(db) },
         { provide: WORKER, useFactory: (audit: AuditLog) => new ExportWorker(db, config, audit, log), inject: [AUDIT] },
         { provide: JOBS, useFactory: (audit: AuditLog, worker: ExportWorker) => new ExportJobsService(db, config, audit, worker), inject: [AUDIT, WORKER] },
+        { provide: MEMBER_LIMIT, useFactory: () => memberRateLimit(config) },
         MemberGuard,
+        AuditorGuard,
       ],
     };
   }

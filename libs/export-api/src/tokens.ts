@@ -5,3 +5,4 @@ export const AUDIT = Symbol('AUDIT');
 export const JOBS = Symbol('JOBS');
 export const WORKER = Symbol('WORKER');
 export const LOG = Symbol('LOG');
+export const MEMBER_LIMIT = Symbol('MEMBER_LIMIT');

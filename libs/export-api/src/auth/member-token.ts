@@ -2,6 +2,12 @@ import { SignJWT, errors, jwtVerify } from 'jose';
 import { AppError } from '@casestats/config';
 
 export const DOWNLOAD_PERMISSION = 'caseStats:download';
+/** Reading a channel's export audit log is a permission of its own: the log names every requester. */
+export const AUDIT_PERMISSION = 'caseStats:audit';
+/** A token may live 30 days at most: one signed for years is a standing key to the channel's data. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
+/** How far ahead of ours the signer's clock may run. */
+const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The signed-in team member, as the bearer token says. */
 export interface Member {
@@ -15,12 +21,21 @@ const encoder = new TextEncoder();
 
 /**
  * HS256 only: `alg: none`, other HMACs and public-key algorithms are refused by jose's algorithm
- * allow-list before any claim is read. `exp` and `sub` are required.
+ * allow-list before any claim is read. `exp`, `iat` and `sub` are required; a token issued in the
+ * future, or living longer than MAX_TOKEN_LIFETIME_SECONDS, is refused.
  */
-export async function verifyMemberToken(token: string, secret: string): Promise<Member> {
+export async function verifyMemberToken(token: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): Promise<Member> {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(secret), { algorithms: ['HS256'], requiredClaims: ['exp', 'sub'] });
-    const { sub, name, channelId, permissions } = payload as Record<string, unknown>;
+    const { payload } = await jwtVerify(token, encoder.encode(secret), {
+      algorithms: ['HS256'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+      currentDate: new Date(nowSeconds * 1000),
+    });
+    const { sub, name, channelId, permissions, iat, exp } = payload as Record<string, unknown>;
+    if (typeof iat !== 'number' || iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new AppError('AUTH.UNAUTHENTICATED', 'the token is issued in the future');
+    if (typeof exp !== 'number' || exp - iat > MAX_TOKEN_LIFETIME_SECONDS) {
+      throw new AppError('AUTH.UNAUTHENTICATED', `the token lives longer than ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days`);
+    }
     if (typeof channelId !== 'string' || !channelId) throw new AppError('AUTH.UNAUTHENTICATED', 'the token has no channelId claim');
     if (!Array.isArray(permissions) || !permissions.every((p) => typeof p === 'string')) {
       throw new AppError('AUTH.UNAUTHENTICATED', 'the token has no permissions claim');
@@ -43,11 +58,13 @@ export interface TokenRequest {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
 
-/** `30m`, `8h`, `7d` → seconds. */
+/** `30m`, `8h`, `7d` → seconds; at most the lifetime a token may have. */
 export function durationSeconds(text: string): number {
   const m = /^(\d+)([smhdw])$/.exec(text);
   if (!m) throw new AppError('INPUT.INVALID', `not a duration: ${JSON.stringify(text)} (use 30m, 8h, 7d)`);
-  return Number(m[1]) * UNIT_SECONDS[m[2]];
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]];
+  if (seconds > MAX_TOKEN_LIFETIME_SECONDS) throw new AppError('INPUT.INVALID', `a token may live ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days at most, not ${text}`);
+  return seconds;
 }
 
 /** Times come from the caller's clock, so that a token's lifetime is exactly what was asked. */
@@ -60,10 +77,10 @@ export async function signMemberToken(req: TokenRequest, secret: string, nowSeco
     .sign(encoder.encode(secret));
 }
 
-/** The member may download case statistics of this channel, and no other. */
-export function authorize(member: Member, channelId: string): void {
-  if (!member.permissions.includes(DOWNLOAD_PERMISSION)) {
-    throw new AppError('AUTH.FORBIDDEN', `the member lacks the ${DOWNLOAD_PERMISSION} permission`);
+/** The member holds `permission` (downloading case statistics unless said) in this channel, and no other. */
+export function authorize(member: Member, channelId: string, permission = DOWNLOAD_PERMISSION): void {
+  if (!member.permissions.includes(permission)) {
+    throw new AppError('AUTH.FORBIDDEN', `the member lacks the ${permission} permission`);
   }
   if (member.channelId !== channelId) throw new AppError('AUTH.FORBIDDEN', 'the token is for another channel');
 }

@@ -1,33 +1,85 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { Config } from '@casestats/config';
+import { AppError, Config, httpStatusOf } from '@casestats/config';
 import { AuditLog } from '../jobs/audit-log';
-import { Member, authorize, bearerToken, verifyMemberToken } from './member-token';
-import { AUDIT, CONFIG } from '../tokens';
+import type { Log } from '../jobs/export-worker';
+import { RateLimiter } from '../http/rate-limit';
+import { AUDIT_PERMISSION, DOWNLOAD_PERMISSION, Member, authorize, bearerToken, verifyMemberToken } from './member-token';
+import { AUDIT, CONFIG, LOG, MEMBER_LIMIT } from '../tokens';
 
 export type MemberRequest = Request & { member: Member };
 
-/** Bearer token → member; the member must hold the download permission for the channel in the path. */
+/** A channel id as the events carry them: 1-128 characters, no control character (PostgreSQL refuses NUL). */
+const CHANNEL_ID = /^[^\u0000-\u001f\u007f]{1,128}$/;
+
+/** Export requests per member, shared by every guard of the app. */
+export function memberRateLimit(config: Config): RateLimiter {
+  return new RateLimiter(config.export.rateLimitPerMember, 'by this member');
+}
+
+/**
+ * Bearer token → member; the member must hold the guard's permission for the channel in the path.
+ * Nothing is written for a request refused before its token is verified: such refusals are a
+ * bounded log line (no body), so that no one without a token can fill a channel's audit log.
+ */
 @Injectable()
 export class MemberGuard implements CanActivate {
+  protected readonly permission: string = DOWNLOAD_PERMISSION;
+
   constructor(
     @Inject(CONFIG) private readonly config: Config,
     @Inject(AUDIT) private readonly audit: AuditLog,
+    @Inject(LOG) private readonly log: Log,
+    @Inject(MEMBER_LIMIT) private readonly memberLimit: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<MemberRequest>();
     const channelId = String(req.params.channelId ?? '');
-    let member: Member | null = null;
+    if (!CHANNEL_ID.test(channelId)) throw new AppError('INPUT.INVALID', 'the channel id must be 1 to 128 characters without control characters');
+    let member: Member;
     try {
       member = await verifyMemberToken(bearerToken(req.headers.authorization), this.config.export.jwtSecret);
-      authorize(member, channelId);
+    } catch (err) {
+      this.refusedUnaudited(req, err);
+      throw err;
+    }
+    const exportRequest = req.method === 'POST';
+    if (exportRequest) {
+      try {
+        this.memberLimit.take(`${member.channelId}\u0000${member.id}`);
+      } catch (err) {
+        this.refusedUnaudited(req, err, member);
+        throw err;
+      }
+    }
+    try {
+      authorize(member, channelId, this.permission);
       req.member = member;
       return true;
     } catch (err) {
-      // A refused export request is audited like any other; reads are not.
-      if (req.method === 'POST') await this.audit.refused(member, channelId, req.body, err).catch(() => undefined);
+      // A member's refused export request goes into their own channel's log; never into another's.
+      if (exportRequest && member.channelId === channelId) await this.audit.refused(member, channelId, req.body, err);
+      else this.refusedUnaudited(req, err, member);
       throw err;
     }
   }
+
+  /** Bounded metadata only: never the body, the token or the full path. */
+  private refusedUnaudited(req: Request, err: unknown, member?: Member): void {
+    this.log('warn', 'request refused', {
+      method: req.method,
+      path: req.path.slice(0, 200),
+      address: req.socket.remoteAddress ?? null,
+      status: httpStatusOf(err),
+      code: err instanceof AppError ? err.code : 'INTERNAL',
+      ...(member && { memberId: member.id.slice(0, 128), memberChannelId: member.channelId.slice(0, 128) }),
+    });
+  }
+}
+
+/** The channel's export audit log: it names every requester and their reasons, so it has a permission of its own. */
+@Injectable()
+export class AuditorGuard extends MemberGuard {
+  protected override readonly permission: string = AUDIT_PERMISSION;
 }

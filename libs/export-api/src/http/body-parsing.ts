@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '@casestats/config';
+import { jsonBodiesOnly } from './http-hardening';
 
 /** body-parser's own default, named so that the refusal can say it. */
 export const BODY_LIMIT = '100kb';
@@ -12,7 +13,7 @@ export const BODY_LIMIT = '100kb';
  * came out as an unhandled 500.
  */
 function refusal(err: unknown): AppError | null {
-  const type = (err as { type?: unknown } | null)?.type;
+  const { type, status } = (err ?? {}) as { type?: unknown; status?: unknown };
   switch (type) {
     case 'entity.parse.failed':
       return new AppError('INPUT.INVALID', 'the request body is not valid JSON');
@@ -21,13 +22,15 @@ function refusal(err: unknown): AppError | null {
     case 'parameters.too.many':
       return new AppError('INPUT.INVALID', 'the request body has too many parameters');
     case 'encoding.unsupported':
+      return new AppError('INPUT.UNSUPPORTED_MEDIA_TYPE', 'the request body is in an unsupported Content-Encoding: send it plain, gzip or deflate');
     case 'charset.unsupported':
-      return new AppError('INPUT.INVALID', 'the request body is in an unsupported encoding: send UTF-8 JSON');
+      return new AppError('INPUT.UNSUPPORTED_MEDIA_TYPE', 'the request body is in an unsupported charset: send UTF-8 JSON');
     case 'request.aborted':
     case 'request.size.invalid':
       return new AppError('INPUT.INVALID', 'the request body was not received whole');
     default:
-      return null;
+      // A body that does not inflate (a corrupt gzip) has no type, only the status 400.
+      return typeof status === 'number' && status >= 400 && status < 500 ? new AppError('INPUT.INVALID', 'the request body could not be read (is its Content-Encoding right?)') : null;
   }
 }
 
@@ -35,9 +38,12 @@ function bodyRefusals(err: unknown, _req: Request, _res: Response, next: NextFun
   next(refusal(err) ?? err);
 }
 
-/** Nest's own parsers are off (`bodyParser: false`): these are the same two, with their errors translated right after them. */
+/**
+ * Nest's own parsers are off (`bodyParser: false`): JSON only (form-encoded bodies are refused
+ * with 415 before they are read), with its errors translated right after it.
+ */
 export function useBodyParsing(app: NestExpressApplication): void {
+  app.use(jsonBodiesOnly);
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useBodyParser('urlencoded', { extended: true, limit: BODY_LIMIT });
   app.use(bodyRefusals);
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { pipeline } from 'node:stream';
 import type { Response } from 'express';
-import { MemberGuard, MemberRequest } from '../auth/member.guard';
+import { AuditorGuard, MemberGuard, MemberRequest } from '../auth/member.guard';
 import { AuditLog } from '../jobs/audit-log';
 import { ExportJobsService, jobView } from '../jobs/export-jobs.service';
 import { AUDIT, JOBS } from '../tokens';
@@ -16,10 +16,7 @@ function contentDisposition(fileName: string): string {
 @Controller('api/channels/:channelId')
 @UseGuards(MemberGuard)
 export class CaseExportsController {
-  constructor(
-    @Inject(JOBS) private readonly jobs: ExportJobsService,
-    @Inject(AUDIT) private readonly audit: AuditLog,
-  ) {}
+  constructor(@Inject(JOBS) private readonly jobs: ExportJobsService) {}
 
   @Post('case-exports')
   @HttpCode(202)
@@ -27,24 +24,20 @@ export class CaseExportsController {
     return this.jobs.request(req.member, channelId, body);
   }
 
+  /** An export is one person's download of customer data: each member sees only their own. */
   @Get('case-exports')
-  async list(@Param('channelId') channelId: string) {
-    return { exports: await this.jobs.list(channelId) };
-  }
-
-  @Get('export-audit')
-  async auditLog(@Param('channelId') channelId: string) {
-    return { entries: await this.audit.list(channelId) };
+  async list(@Param('channelId') channelId: string, @Req() req: MemberRequest) {
+    return { exports: await this.jobs.list(channelId, req.member.id) };
   }
 
   @Get('case-exports/:id')
-  async get(@Param('channelId') channelId: string, @Param('id') id: string) {
-    return jobView(await this.jobs.get(channelId, id), channelId);
+  async get(@Param('channelId') channelId: string, @Param('id') id: string, @Req() req: MemberRequest) {
+    return jobView(await this.jobs.get(channelId, req.member.id, id), channelId);
   }
 
   @Get('case-exports/:id/file')
-  async file(@Param('channelId') channelId: string, @Param('id') id: string, @Res() res: Response) {
-    const file = await this.jobs.file(channelId, id);
+  async file(@Param('channelId') channelId: string, @Param('id') id: string, @Req() req: MemberRequest, @Res() res: Response) {
+    const file = await this.jobs.file(channelId, req.member.id, id);
     res.setHeader('Content-Type', XLSX);
     res.setHeader('Content-Disposition', contentDisposition(file.fileName));
     res.setHeader('Content-Length', String(file.bytes));
@@ -52,5 +45,16 @@ export class CaseExportsController {
     // The stream closes the handle. A read failing now, after the headers, can only cut the
     // connection; a client leaving early is no error of ours.
     pipeline(file.handle.createReadStream(), res, () => undefined);
+  }
+}
+
+@Controller('api/channels/:channelId')
+@UseGuards(AuditorGuard)
+export class ExportAuditController {
+  constructor(@Inject(AUDIT) private readonly audit: AuditLog) {}
+
+  @Get('export-audit')
+  async auditLog(@Param('channelId') channelId: string) {
+    return { entries: await this.audit.list(channelId) };
   }
 }

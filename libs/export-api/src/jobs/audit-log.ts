@@ -5,13 +5,31 @@ import type { Member } from '../auth/member-token';
 
 type RequestBody = Record<string, unknown> | undefined;
 
+const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'];
+
+/** What a request said, bounded and storable whatever it was: PostgreSQL refuses NUL in text and in jsonb. */
+function storable(text: string, max: number): string {
+  return text.replace(/\u0000/g, '\ufffd').slice(0, max);
+}
+
+/** The known filters only, 50 values of 200 characters each at most: a refused body is not kept whole. */
+function boundedFilters(filters: unknown): Record<string, string[]> | null {
+  if (!filters || typeof filters !== 'object' || Array.isArray(filters)) return null;
+  const kept: Record<string, string[]> = {};
+  for (const key of FILTER_KEYS) {
+    const values = Object.prototype.hasOwnProperty.call(filters, key) ? (filters as Record<string, unknown>)[key] : undefined;
+    if (Array.isArray(values)) kept[key] = values.slice(0, 50).map((v) => (typeof v === 'string' ? storable(v, 200) : '(not a string)'));
+  }
+  return kept;
+}
+
 function requestFields(body: RequestBody) {
-  const text = (v: unknown) => (typeof v === 'string' ? v.slice(0, 500) : null);
+  const text = (v: unknown) => (typeof v === 'string' ? storable(v, 500) : null);
   return {
     fromDate: text(body?.from),
     toDate: text(body?.to),
     timezone: text(body?.timezone),
-    filters: body?.filters && typeof body.filters === 'object' ? (body.filters as Record<string, string[]>) : null,
+    filters: boundedFilters(body?.filters),
     reason: text(body?.reason),
   };
 }
@@ -39,19 +57,24 @@ export class AuditLog {
     await this.db.getRepository(ExportAuditEntity).insert({
       memberId: member?.id ?? null,
       memberName: member?.name ?? null,
-      channelId,
+      channelId: storable(channelId, 128),
       ...requestFields(body),
       outcome: status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'refused',
       httpStatus: status,
       errorCode: err instanceof AppError ? err.code : 'INTERNAL',
-      message: err instanceof AppError ? err.message : 'internal error',
+      message: err instanceof AppError ? storable(err.message, 2000) : 'internal error',
       rowCount: err instanceof AppError && typeof err.details.count === 'number' ? err.details.count : null,
     });
   }
 
   /** The job's outcome, size and checksum, on the line of the request that created it. */
-  async finished(jobId: string, outcome: 'succeeded' | 'failed', fields: { rowCount?: number; bytes?: number; sha256?: string; message?: string }) {
-    await this.db.getRepository(ExportAuditEntity).update({ jobId }, { outcome, ...fields });
+  async finished(
+    jobId: string,
+    outcome: 'succeeded' | 'failed',
+    fields: { rowCount?: number; bytes?: number; sha256?: string; message?: string },
+    tx: EntityManager = this.db.manager,
+  ) {
+    await tx.getRepository(ExportAuditEntity).update({ jobId }, { outcome, ...fields });
   }
 
   async list(channelId: string, limit = 200): Promise<ExportAudit[]> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FileHandle, open } from 'node:fs/promises';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
 import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
 import { ExportJob, ExportJobEntity, activeSchema, countCases } from '@casestats/read-model';
@@ -49,6 +49,7 @@ export class ExportJobsService {
     const audited = (body && typeof body === 'object' ? body : undefined) as Record<string, unknown> | undefined;
     try {
       const request = validateExportRequest(channelId, body, this.config.export);
+      await this.assertDiskLeft();
       const totalRows = await countCases(this.db, await activeSchema(this.db), request.selection);
       assertWithinRowCap(totalRows, this.config.export.maxRows);
       const id = randomUUID();
@@ -68,7 +69,10 @@ export class ExportJobsService {
           fileName: exportFileName(channelId, request.from, request.to),
         },
         request,
-        (tx) => this.audit.accepted(member, channelId, audited, id, totalRows, tx),
+        async (tx) => {
+          await this.assertJobQuota(tx, channelId, member.id);
+          await this.audit.accepted(member, channelId, audited, id, totalRows, tx);
+        },
       );
       return { id: job.id, status: job.status, totalRows };
     } catch (err) {
@@ -77,15 +81,45 @@ export class ExportJobsService {
     }
   }
 
-  async list(channelId: string) {
-    const jobs = await this.db.getRepository(ExportJobEntity).find({ where: { channelId }, order: { createdAt: 'DESC' }, take: 50 });
+  /**
+   * Counted in the job row's transaction (its own row included), under a lock per channel, so that
+   * concurrent requests cannot all pass: 100 at once from one member were all accepted, and another
+   * channel's export then waited behind them.
+   */
+  private async assertJobQuota(tx: EntityManager, channelId: string, memberId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('casestats.export_jobs'), hashtext($1))`, [channelId]);
+    const [counts] = await tx.query(
+      `SELECT count(*)::int AS channel, count(*) FILTER (WHERE member_id = $2)::int AS member
+         FROM export_jobs WHERE channel_id = $1 AND status IN ('queued', 'running')`,
+      [channelId, memberId],
+    );
+    const { maxJobsPerChannel, maxJobsPerMember } = this.config.export;
+    if (counts.member > maxJobsPerMember) {
+      throw new AppError('EXPORT.TOO_MANY_JOBS', `you have ${maxJobsPerMember} exports queued or running, the most one member may have: wait for one to finish`, [], { limit: maxJobsPerMember });
+    }
+    if (counts.channel > maxJobsPerChannel) {
+      throw new AppError('EXPORT.TOO_MANY_JOBS', `this channel has ${maxJobsPerChannel} exports queued or running, the most it may have: try again when one has finished`, [], { limit: maxJobsPerChannel });
+    }
+  }
+
+  /** The kept files may take EXPORT_MAX_DISK_MB; while they do, no new file is started. */
+  private async assertDiskLeft(): Promise<void> {
+    const [{ bytes }] = await this.db.query(`SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM export_jobs WHERE status = 'succeeded'`);
+    if (Number(bytes) >= this.config.export.maxDiskBytes) {
+      throw new AppError('EXPORT.STORAGE_FULL', 'the export files kept for download fill the space set aside for them: try again when older ones have expired');
+    }
+  }
+
+  /** The member's own exports: an export is one person's download of customer data. */
+  async list(channelId: string, memberId: string) {
+    const jobs = await this.db.getRepository(ExportJobEntity).find({ where: { channelId, memberId }, order: { createdAt: 'DESC' }, take: 50 });
     return jobs.map((j) => jobView(j, channelId));
   }
 
-  /** Scoped by channel in the query itself: another channel's id finds nothing. */
-  async get(channelId: string, id: string): Promise<ExportJob> {
-    const job = UUID.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId }) : null;
-    if (!job) throw new AppError('EXPORT.NOT_FOUND', `no export ${id} in channel ${channelId}`);
+  /** Scoped by channel and member in the query itself: another channel's or member's id finds nothing. */
+  async get(channelId: string, memberId: string, id: string): Promise<ExportJob> {
+    const job = UUID.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId, memberId }) : null;
+    if (!job) throw new AppError('EXPORT.NOT_FOUND', `no export ${id} of yours in channel ${channelId}`);
     return job;
   }
 
@@ -95,8 +129,8 @@ export class ExportJobsService {
    * housekeeping removes it. A file past its time is expired now, not at the next housekeeping pass.
    * The caller closes `handle`.
    */
-  async file(channelId: string, id: string): Promise<{ handle: FileHandle; fileName: string; bytes: number }> {
-    const job = await this.get(channelId, id);
+  async file(channelId: string, memberId: string, id: string): Promise<{ handle: FileHandle; fileName: string; bytes: number }> {
+    const job = await this.get(channelId, memberId, id);
     const expired = new AppError('EXPORT.EXPIRED', 'the file has expired: request the export again');
     if (job.status === 'expired' || (job.status === 'succeeded' && job.expiresAt && job.expiresAt.getTime() <= Date.now())) throw expired;
     if (job.status !== 'succeeded' || !job.filePath) {

@@ -7,6 +7,7 @@ import { AppError, Config } from '@casestats/config';
 import { ValidExportRequest, runExport } from '@casestats/export';
 import { ExportJob, ExportJobEntity } from '@casestats/read-model';
 import { AuditLog } from './audit-log';
+import { isDatabaseUnavailable } from './database-errors';
 import type { Log } from '@casestats/config';
 
 /** The one log shape of the apps (libs/config's jsonLog writes it). */
@@ -31,6 +32,9 @@ export class ExportWorker {
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly accepted = new Map<string, ValidExportRequest>();
   private readonly active = new Map<string, AbortController>();
+  /** When each channel last had a job claimed here: the claim goes round the channels. */
+  private readonly lastClaimed = new Map<string, number>();
+  private claims = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private kicking = false;
@@ -124,18 +128,26 @@ export class ExportWorker {
     }
   }
 
+  /**
+   * Round-robin by channel, not first come first served: the oldest job of the channel served
+   * longest ago goes first, so that one channel's many requests do not hold another's behind them.
+   */
   private async claim(): Promise<ExportJob | null> {
-    const mine = [...this.accepted.keys()].filter((id) => !this.active.has(id));
+    const mine = [...this.accepted].filter(([id]) => !this.active.has(id));
     if (!mine.length) return null;
-    const rows = returned<{ id: string }>(await this.db.query(
+    // `accepted` keeps the order of arrival; a stable sort keeps it within a channel.
+    const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.channelId) ?? -1) - (this.lastClaimed.get(b.channelId) ?? -1)).map(([id]) => id);
+    const rows = returned<{ id: string; channel_id: string }>(await this.db.query(
       `UPDATE export_jobs SET status = 'running', heartbeat_at = now(), started_at = coalesce(started_at, now()), attempts = attempts + 1
         WHERE id = (SELECT id FROM export_jobs WHERE status = 'queued' AND worker_id = $1 AND id = ANY($2::uuid[])
-                     ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id`,
-      [this.instanceId, mine],
+                     ORDER BY array_position($2::uuid[], id) FOR UPDATE SKIP LOCKED LIMIT 1)
+        RETURNING id, channel_id`,
+      [this.instanceId, order],
     ));
-    const id = rows[0]?.id;
-    return id ? this.repo.findOneByOrFail({ id }) : null;
+    const claimed = rows[0];
+    if (!claimed) return null;
+    this.lastClaimed.set(claimed.channel_id, ++this.claims);
+    return this.repo.findOneByOrFail({ id: claimed.id });
   }
 
   private async run(job: ExportJob): Promise<void> {
@@ -145,38 +157,76 @@ export class ExportWorker {
     const outPath = join(this.config.export.fileDir, `${job.id}.xlsx`);
     let lastWrite = 0;
     try {
-      if (!request) throw new AppError('INTERNAL', INTERRUPTED);
-      this.log('info', 'export started', { jobId: job.id, channelId: job.channelId, attempt: job.attempts, totalRows: job.totalRows });
-      const result = await runExport({
-        db: this.db,
-        request,
-        outPath,
-        maxRows: this.config.export.maxRows,
-        caseUrlTemplate: this.config.export.caseUrlTemplate,
-        exportedBy: { id: job.memberId, name: job.memberName },
-        asOf: new Date(),
-        signal: controller.signal,
-        onProgress: async (rowsWritten, totalRows) => {
-          const now = Date.now();
-          if (now - lastWrite < 500 && rowsWritten < totalRows) return;
-          lastWrite = now;
-          await this.repo.update({ id: job.id }, { rowsWritten, totalRows, heartbeatAt: () => 'now()' } as never);
-        },
-      });
-      await this.db.query(
-        `UPDATE export_jobs SET status = 'succeeded', rows_written = $2, total_rows = $2, file_path = $3, bytes = $4, sha256 = $5,
-                finished_at = now(), heartbeat_at = now(), expires_at = now() + ($6::text || ' milliseconds')::interval, error = NULL
-          WHERE id = $1`,
-        [job.id, result.caseRows, result.path, result.bytes, result.sha256, String(this.config.export.fileTtlMs)],
-      );
-      await this.audit.finished(job.id, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 });
+      let result: Awaited<ReturnType<typeof runExport>>;
+      try {
+        if (!request) throw new AppError('INTERNAL', INTERRUPTED);
+        this.log('info', 'export started', { jobId: job.id, channelId: job.channelId, attempt: job.attempts, totalRows: job.totalRows });
+        result = await runExport({
+          db: this.db,
+          request,
+          outPath,
+          maxRows: this.config.export.maxRows,
+          caseUrlTemplate: this.config.export.caseUrlTemplate,
+          exportedBy: { id: job.memberId, name: job.memberName },
+          asOf: new Date(),
+          signal: controller.signal,
+          onProgress: async (rowsWritten, totalRows) => {
+            const now = Date.now();
+            if (now - lastWrite < 500 && rowsWritten < totalRows) return;
+            lastWrite = now;
+            const [, touched] = await this.db.query(
+              `UPDATE export_jobs SET rows_written = $2, total_rows = $3, heartbeat_at = now() WHERE id = $1 AND status = 'running'`,
+              [job.id, rowsWritten, totalRows],
+            );
+            // Ended meanwhile (another instance judged it stale): the work is for nothing.
+            if (touched === 0) controller.abort(new Error('the job is no longer running'));
+          },
+        });
+      } catch (err) {
+        await this.failOrRetry(job, err);
+        return;
+      }
+      const recorded = await this.persist(job.id, 'the export outcome', (tx) => this.recordSucceeded(tx, job.id, result));
       this.accepted.delete(job.id);
-      this.log('info', 'export succeeded', { jobId: job.id, rows: result.caseRows, bytes: result.bytes });
-    } catch (err) {
-      await this.failOrRetry(job, err);
+      if (recorded) this.log('info', 'export succeeded', { jobId: job.id, rows: result.caseRows, bytes: result.bytes });
     } finally {
       this.active.delete(job.id);
       setImmediate(() => void this.kick());
+    }
+  }
+
+  private async recordSucceeded(tx: EntityManager, id: string, result: { caseRows: number; path: string; bytes: number; sha256: string }): Promise<void> {
+    await tx.query(
+      `UPDATE export_jobs SET status = 'succeeded', rows_written = $2, total_rows = $2, file_path = $3, bytes = $4, sha256 = $5,
+              finished_at = now(), heartbeat_at = now(), expires_at = now() + ($6::text || ' milliseconds')::interval, error = NULL
+        WHERE id = $1 AND status = 'running'`,
+      [id, result.caseRows, result.path, result.bytes, result.sha256, String(this.config.export.fileTtlMs)],
+    );
+    await this.audit.finished(id, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 }, tx);
+  }
+
+  /**
+   * Writes a job's next state, retried while the database is away (up to EXPORT_OUTCOME_RETRY_MS),
+   * so that a blip does not leave the job `running` for good. Given up, or on any other failure,
+   * the job leaves this instance (out of `accepted`): its heartbeat stops and the stale-job rule
+   * ends it. Returns whether the write was made.
+   */
+  private async persist(id: string, what: string, write: (tx: EntityManager) => Promise<void>): Promise<boolean> {
+    const deadline = Date.now() + this.config.export.outcomeRetryMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await this.db.transaction(write);
+        return true;
+      } catch (err) {
+        const retry = isDatabaseUnavailable(err) && !this.stopped && Date.now() + delay < deadline;
+        if (!retry) {
+          this.accepted.delete(id);
+          this.log('error', `could not record ${what}; the stale-job rule will end the job`, { jobId: id, error: (err as Error).message });
+          return false;
+        }
+        if (delay === 100) this.log('warn', `could not record ${what}, retrying while the database is away`, { jobId: id, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
@@ -184,31 +234,30 @@ export class ExportWorker {
     const message = err instanceof AppError ? err.message : `the export failed: ${(err as Error).message}`;
     const retry = !this.stopped && !(err instanceof AppError) && job.attempts < MAX_ATTEMPTS && this.accepted.has(job.id);
     this.log(retry ? 'warn' : 'error', retry ? 'export failed, will retry' : 'export failed', { jobId: job.id, attempt: job.attempts, error: message });
-    try {
-      if (retry) {
-        await new Promise((r) => setTimeout(r, 1000 * 2 ** (job.attempts - 1)));
-        await this.db.query(`UPDATE export_jobs SET status = 'queued', rows_written = 0, heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [job.id]);
-        return;
-      }
-      this.accepted.delete(job.id);
-      await this.db.query(
+    if (retry) {
+      await new Promise((r) => setTimeout(r, 1000 * 2 ** (job.attempts - 1)));
+      const requeued = await this.persist(job.id, 'the retry', (tx) =>
+        tx.query(`UPDATE export_jobs SET status = 'queued', rows_written = 0, heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [job.id]),
+      );
+      if (requeued) setImmediate(() => void this.kick());
+      return;
+    }
+    this.accepted.delete(job.id);
+    await this.persist(job.id, 'the export outcome', async (tx) => {
+      await tx.query(
         `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
         [job.id, this.stopped ? INTERRUPTED : message],
       );
-      await this.audit.finished(job.id, 'failed', { message });
-    } catch (dbErr) {
-      // The database is unreachable: the heartbeat stops, and the stale-job rule settles this job later.
-      this.log('error', 'could not record the export outcome', { jobId: job.id, error: (dbErr as Error).message });
-    }
+      await this.audit.finished(job.id, 'failed', { message }, tx);
+    });
   }
 
   /** Heartbeats for this instance's jobs, then the housekeeping any instance may do. */
   async maintain(): Promise<void> {
     try {
+      await this.heartbeat();
+      await this.failJobsOfDeadProcesses();
       const mine = [...this.accepted.keys()];
-      if (mine.length) {
-        await this.db.query(`UPDATE export_jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running')`, [mine]);
-      }
       const stale = returned<{ id: string }>(await this.db.query(
         `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now()
           WHERE status IN ('queued', 'running') AND heartbeat_at < now() - ($1::text || ' milliseconds')::interval
@@ -229,9 +278,50 @@ export class ExportWorker {
   }
 
   /**
-   * Partial files of jobs no longer running, and files whose job is gone, never outlive their job.
-   * A running job's finished file is kept too: the export renames it into place a moment before
-   * its job is marked succeeded, and removing it then lost a succeeded job's file.
+   * Only for jobs this instance still holds, and only while they are queued or running: a job
+   * ended elsewhere (judged stale during an outage) is let go, and its run, if any, aborted.
+   */
+  private async heartbeat(): Promise<void> {
+    const mine = [...this.accepted.keys()];
+    if (!mine.length) return;
+    const alive = new Set(returned<{ id: string }>(await this.db.query(
+      `UPDATE export_jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
+      [mine],
+    )).map((r) => r.id));
+    for (const id of mine) {
+      if (alive.has(id) || !this.accepted.has(id)) continue;
+      this.accepted.delete(id);
+      this.active.get(id)?.abort(new Error('the job is no longer running'));
+    }
+  }
+
+  /**
+   * Jobs left by a process of this host that is gone (a previous run killed, or stopped while its
+   * database was away) are failed at once: their passwords died with it, so nothing can resume
+   * them, and waiting for their heartbeat to go stale kept them "running" for a minute or more.
+   * Another host's processes cannot be seen from here: the stale-job rule ends theirs.
+   */
+  private async failJobsOfDeadProcesses(): Promise<void> {
+    const workers: { worker_id: string }[] = await this.db.query(
+      `SELECT DISTINCT worker_id FROM export_jobs WHERE status IN ('queued', 'running') AND worker_id IS NOT NULL AND worker_id <> $1`,
+      [this.instanceId],
+    );
+    const dead = workers.map((w) => w.worker_id).filter((id) => isDeadLocalWorker(id, this.instanceId));
+    if (!dead.length) return;
+    const failed = returned<{ id: string }>(await this.db.query(
+      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = ANY($1::text[]) AND status IN ('queued', 'running') RETURNING id`,
+      [dead, INTERRUPTED],
+    ));
+    for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+    if (failed.length) this.log('info', 'failed the exports of stopped processes', { jobIds: failed.map((f) => f.id), workers: dead });
+  }
+
+  /**
+   * Only files whose job this instance's database knows to be over: a failed or expired job's
+   * files, a succeeded or queued job's partial. A file of an id the database does not know is left
+   * alone: another server sharing the folder with another database may be writing it. A running
+   * job's finished file is kept too: the export renames it into place a moment before its job is
+   * marked succeeded.
    */
   private async removeOrphans(): Promise<void> {
     const dir = this.config.export.fileDir;
@@ -245,11 +335,28 @@ export class ExportWorker {
     const rows: { id: string; status: string }[] = await this.db.query(`SELECT id, status FROM export_jobs WHERE id = ANY($1::uuid[])`, [[...ids.keys()]]);
     const status = new Map(rows.map((r) => [r.id, r.status]));
     for (const [id, files] of ids) {
+      const state = status.get(id);
+      if (state === undefined || state === 'running' || this.active.has(id)) continue;
       for (const name of files) {
-        const running = status.get(id) === 'running' || this.active.has(id);
-        const keep = running || (status.get(id) === 'succeeded' && !name.endsWith('.partial'));
-        if (!keep) await rm(join(dir, name), { force: true });
+        const over = state === 'failed' || state === 'expired' || name.endsWith('.partial');
+        if (over) await rm(join(dir, name), { force: true });
       }
     }
+  }
+}
+
+/** `host-pid-xxxxxx` of this host whose process is gone, or which reused our pid (a restarted container). */
+export function isDeadLocalWorker(workerId: string, self: string): boolean {
+  const m = /^(.*)-(\d+)-([0-9a-f]{6})$/.exec(workerId);
+  const me = /^(.*)-(\d+)-([0-9a-f]{6})$/.exec(self);
+  if (!m || !me || m[1] !== me[1] || workerId === self) return false;
+  const pid = Number(m[2]);
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: alive, another user's process.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
