@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { ExportJobEntity, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
 import { ExportServer, startExportServer } from '@casestats/export-api';
 import { signMemberToken } from '@casestats/export-api';
@@ -22,8 +23,32 @@ function seoulKo(date: Date): string {
   return `${s.getUTCFullYear()}. ${s.getUTCMonth() + 1}. ${s.getUTCDate()}. ${h < 12 ? '오전' : '오후'} ${h % 12 || 12}:${pad(s.getUTCMinutes())}:${pad(s.getUTCSeconds())}`;
 }
 
-const tokenFor = (permissions: string[], nowSeconds = Math.floor(Date.now() / 1000), expiresIn = '1h') =>
-  signMemberToken({ memberId: 'm-7', name: '운영팀 박', channelId: 'ch-1', permissions, expiresIn }, SECRET, nowSeconds);
+const tokenFor = (permissions: string[], nowSeconds = Math.floor(Date.now() / 1000), expiresIn = '1h', memberId = 'm-7', name = '운영팀 박') =>
+  signMemberToken({ memberId, name, channelId: 'ch-1', permissions, expiresIn }, SECRET, nowSeconds);
+
+/** The wall time of an instant in a zone, by Node's own ICU: the date the page must call today, and the file name's stamp. */
+function wallTime(date: Date, zone: string) {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(date);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return { day: `${p.year}-${p.month}-${p.day}`, stamp: `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}` };
+}
+
+/** The policy the export app is to send (issue 22 item 12), added here when the server does not send one yet: the page must run under it. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+interface ListedExport { id: string; createdAt: string; fileName: string; timezone: string; reason: string }
+async function listExports(url: string, token: string): Promise<ListedExport[]> {
+  const res = await fetch(`${url}/api/channels/ch-1/case-exports`, { headers: { Authorization: `Bearer ${token}` } });
+  return ((await res.json()) as { exports: ListedExport[] }).exports;
+}
+
+/** How many lines an element's text takes: one letter a line in a squeezed button is many. */
+const textLines = (page: Page, selector: string) =>
+  page.evaluate<number>(`(() => {
+    const range = document.createRange();
+    range.selectNodeContents(document.querySelector(${JSON.stringify(selector)}));
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size;
+  })()`);
 
 describe('the export page in real headless Chromium', () => {
   let db: TestDatabase;
@@ -59,9 +84,13 @@ describe('the export page in real headless Chromium', () => {
   });
 
   /** A page signed in with `token`, and every request it sends to the export API. */
-  async function openPage(url: string, token: string): Promise<{ context: BrowserContext; page: Page; posts: Record<string, unknown>[]; apiCalls: string[] }> {
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 1400 }, timezoneId: ZONE, locale: 'ko-KR' });
-    const page = await context.newPage();
+  async function openPage(
+    url: string,
+    token: string,
+    width = 1100,
+  ): Promise<{ context: BrowserContext; page: Page; posts: Record<string, unknown>[]; apiCalls: string[]; problems: string[] }> {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height: 1400 }, timezoneId: ZONE, locale: 'ko-KR' });
+    const page = await newPage(context);
     const posts: Record<string, unknown>[] = [];
     const apiCalls: string[] = [];
     page.on('request', (r) => {
@@ -73,7 +102,30 @@ describe('the export page in real headless Chromium', () => {
     await page.locator('#token').fill(token);
     await page.locator('#signin-button').click();
     await expect.poll(() => page.locator('#who').textContent()).toContain('운영팀 박 · ch-1');
-    return { context, page, posts, apiCalls };
+    return { context, page, posts, apiCalls, problems: (page as PageWithProblems).problems };
+  }
+
+  type PageWithProblems = Page & { problems: string[] };
+  /**
+   * A page whose document carries the app's CSP (the server's own when it sends one), and which
+   * records what would break it: policy violations, script errors and 404s.
+   */
+  async function newPage(context: BrowserContext): Promise<PageWithProblems> {
+    await context.route((u) => u.pathname === '/' || u.pathname === '/index.html', async (route) => {
+      const response = await route.fetch();
+      const headers = response.headers();
+      headers['content-security-policy'] ??= CSP;
+      await route.fulfill({ response, headers });
+    });
+    await context.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))",
+    );
+    const page = (await context.newPage()) as PageWithProblems;
+    page.problems = [];
+    page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(m.text()); });
+    page.on('pageerror', (e) => page.problems.push(e.message));
+    page.on('response', (r) => { if (r.status() === 404) page.problems.push(`404 ${r.url()}`); });
+    return page;
   }
 
   async function fillForm(page: Page, from: string, to: string, password: string, confirm = password) {
@@ -90,7 +142,7 @@ describe('the export page in real headless Chromium', () => {
   const storage = (page: Page) => page.evaluate<string>('JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })');
 
   it('signs in, shows an inline error, runs the export to 100 %, and downloads a file that decrypts', async () => {
-    const { context, page } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    const { context, page, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
 
     // The end date's limit follows the start date: six months, clamped to the month's end.
     await page.locator('#from').fill('2025-08-31');
@@ -130,7 +182,7 @@ describe('the export page in real headless Chromium', () => {
     const progressButton = page.locator('#progress-box button.download');
     await expect.poll(() => progressButton.isVisible()).toBe(true);
     expect(await progressButton.textContent()).toBe('파일 받기');
-    const { exports } = (await (await fetch(`${server.url}/api/channels/ch-1/case-exports`, { headers: { Authorization: `Bearer ${await tokenFor(['caseStats:download'])}` } })).json()) as { exports: { expiresAt: string }[] };
+    const { exports } = (await (await fetch(`${server.url}/api/channels/ch-1/case-exports`, { headers: { Authorization: `Bearer ${await tokenFor(['caseStats:download'])}` } })).json()) as { exports: { expiresAt: string; createdAt: string }[] };
     const expiresAt = new Date(exports[0].expiresAt);
     expect(await page.locator('#progress-expiry time').getAttribute('datetime')).toBe(expiresAt.toISOString());
     expect(await page.locator('#progress-expiry').textContent()).toBe(`${seoulKo(expiresAt)}에 삭제돼요.`);
@@ -141,21 +193,26 @@ describe('the export page in real headless Chromium', () => {
     await page.waitForTimeout(400); // the bar's width transition
     await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts', 'export-page.png'), fullPage: true });
 
+    // The server's name with the request's time in the export's zone: two exports of one range are two files.
+    const stamp = wallTime(new Date(exports[0].createdAt), ZONE).stamp;
     const [download] = await Promise.all([page.waitForEvent('download'), progressButton.click()]);
-    expect(download.suggestedFilename()).toBe('case-stats_ch-1_2025-06-26_2025-12-26.xlsx');
+    expect(download.suggestedFilename()).toBe(`case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`);
     const saved = join(dir, 'downloaded.xlsx');
     await download.saveAs(saved);
     const book = await readEncryptedXlsx(saved, 'Secret42');
     expect(sheetObjects(book, 'Case data')).toHaveLength(7);
-    expect(Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value])).reason).toBe('페이지 테스트');
+    // Export info speaks the requester's language (Korean by default): the reason's row, by either name.
+    expect(sheetObjects(book, 'Export info').map((r) => Object.values(r))).toContainEqual([expect.stringMatching(/^(reason|다운로드 사유)$/), '페이지 테스트']);
 
     const [again] = await Promise.all([page.waitForEvent('download'), button.click()]);
-    expect(again.suggestedFilename()).toBe('case-stats_ch-1_2025-06-26_2025-12-26.xlsx');
+    expect(again.suggestedFilename()).toBe(`case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`);
 
     // The page in English, too.
     await page.locator('#lang').click();
     expect(await page.locator('h1').textContent()).toBe('Case statistics download');
     await page.locator('#lang').click();
+    // Under the app's CSP: no script error, no blocked script or style, no missing file.
+    expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
 
@@ -234,5 +291,198 @@ describe('the export page in real headless Chromium', () => {
     expect(await progressButton.isVisible()).toBe(false);
     expect(await page.locator('#progress-text').textContent()).toContain('파일이 만료되어 삭제됐어요');
     await context.close();
+  }, 60_000);
+  it('forgets the finished job the moment a new request leaves, and lists each export so that two of one range are told apart', async () => {
+    // A failed export of this member, as the worker records one (its reason is English text, without a code).
+    await ds.getRepository(ExportJobEntity).insert({
+      id: randomUUID(), channelId: 'ch-1', memberId: 'm-7', memberName: '운영팀 박', fromDate: '2025-07-01', toDate: '2025-12-31', timezone: ZONE,
+      filters: {}, reason: '분기 점검', status: 'failed', rowsWritten: 2000, totalRows: 1_234_567, error: 'ENOSPC: no space left on device, write',
+      fileName: 'case-stats_ch-1_2025-07-01_2025-12-31.xlsx', attempts: 3,
+    });
+    const { context, page, posts, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    const failed = page.locator('#recent tbody tr', { hasText: '분기 점검' });
+    // The reason is in the row itself, not only in a tooltip; counts carry thousands separators.
+    expect(await failed.locator('td.status').innerText()).toBe('실패\n파일을 만들지 못했어요. 다운로드를 다시 요청하세요. (ENOSPC: no space left on device, write)');
+    expect(await failed.locator('td.rows').textContent()).toBe('2,000 / 1,234,567');
+
+    await fillForm(page, '2025-07-01', '2025-07-31', 'Secret42');
+    await page.locator('#reason').fill('월간 점검 A');
+    await page.getByLabel('수신', { exact: true }).check();
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료/);
+    expect(await page.getByRole('progressbar', { name: '파일 만들기 진행률' }).getAttribute('aria-valuetext')).toBe('완료 · 100%');
+    await expect.poll(() => page.locator('#progress-download').isVisible()).toBe(true);
+
+    // The next request is held on its way for a while: meanwhile nothing may offer the last file.
+    let answered = false;
+    await page.route('**/case-exports', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+      answered = true;
+    });
+    await page.getByLabel('수신', { exact: true }).uncheck();
+    await page.locator('#password').fill('Secret42');
+    await page.locator('#passwordConfirm').fill('Secret42');
+    await page.locator('#reason').fill('월간 점검 B');
+    await page.locator('#submit').click();
+    expect(await page.locator('#progress-download').isVisible()).toBe(false);
+    expect(await page.locator('#progress-text').textContent()).toBe('요청을 보내는 중…');
+    expect(await page.locator('#bar').getAttribute('aria-valuenow')).toBe('0');
+    expect(answered).toBe(false);
+    expect(posts).toHaveLength(2);
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료/);
+
+    // Both rows of the same range: when, who, filters, reason, rows, size and deletion time.
+    const [b, a] = (await listExports(server.url, await tokenFor(['caseStats:download']))).filter((e) => e.reason.startsWith('월간 점검'));
+    const rowA = page.locator(`#recent tbody tr[data-id="${a.id}"]`);
+    const rowB = page.locator(`#recent tbody tr[data-id="${b.id}"]`);
+    await expect.poll(() => rowB.locator('button.download').count()).toBe(1);
+    for (const [row, job, filters] of [[rowA, a, '시작 방식: 수신'], [rowB, b, '필터 없음']] as const) {
+      expect(await row.locator('td.requested time').getAttribute('datetime')).toBe(new Date(job.createdAt).toISOString());
+      expect(await row.locator('td.requested time').textContent()).toBe(seoulKo(new Date(job.createdAt)));
+      expect(await row.locator('td.requested .sub').textContent()).toBe('운영팀 박');
+      expect(await row.locator('td.period').innerText()).toBe(`2025-07-01 ~ 2025-07-31\nAsia/Seoul · ${filters}`);
+      expect(await row.locator('td.reason').textContent()).toBe(job.reason);
+      expect(await row.locator('td.size').textContent()).toMatch(/^\d+(\.\d)? KB$/);
+      expect(await row.locator('td.file .expiry').textContent()).toMatch(/ 삭제$/);
+    }
+    expect(await rowA.locator('td.rows').textContent()).toMatch(/^\d+$/);
+    expect(await rowA.locator('td.requested time').textContent()).not.toBe(await rowB.locator('td.requested time').textContent());
+
+    // Their files are saved under two names: each carries its request's time.
+    const names: string[] = [];
+    for (const [row, job] of [[rowA, a], [rowB, b]] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), row.locator('button.download').click()]);
+      names.push(download.suggestedFilename());
+      expect(download.suggestedFilename()).toBe(`case-stats_ch-1_2025-07-01_2025-07-31_${wallTime(new Date(job.createdAt), ZONE).stamp}.xlsx`);
+    }
+    expect(new Set(names).size).toBe(2);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('offers no day after today in the export zone, and says so when a range holds no case', async () => {
+    const { context, page, apiCalls, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    const today = wallTime(new Date(), ZONE).day;
+    // Without a start date the hint names the whole span and no placeholder.
+    const hint = page.locator('#range-hint');
+    expect(await hint.textContent()).toBe(`조회 가능: 2025-06-26 ~ ${today}(오늘). 한 번에 최대 6개월이에요.`);
+    expect(await page.locator('#from').getAttribute('max')).toBe(today);
+    expect(await page.locator('#to').getAttribute('max')).toBe(today);
+
+    // A start date a month ago: six months on would be in the future, so today is the last day offered.
+    const monthAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#from').fill(monthAgo);
+    await page.locator('#from').dispatchEvent('change');
+    expect(await page.locator('#to').getAttribute('max')).toBe(today);
+    expect(await hint.textContent()).toBe(`조회 가능: 2025-06-26 ~ ${today}(오늘). 이 시작일이면 종료일은 ${today}까지 고를 수 있어요.`);
+
+    // Today is the export zone's: fourteen hours ahead of UTC and eleven behind are never the same day.
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      await page.locator('#timezone').fill(zone);
+      expect(await page.locator('#to').getAttribute('max')).toBe(wallTime(new Date(), zone).day);
+    }
+    await page.locator('#timezone').fill(ZONE);
+
+    // A future end date typed by hand is refused before anything is sent.
+    const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await fillForm(page, monthAgo, tomorrow, 'Secret42');
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe(`종료일은 오늘(${today})까지 고를 수 있어요.`);
+    expect(await focused(page)).toBe('to');
+    expect(apiCalls.filter((c) => c.startsWith('POST'))).toEqual([]);
+
+    // No case in the range: the server has no count to ask before, so the request's own count says it.
+    await page.locator('#to').fill('2025-06-30');
+    await page.locator('#from').fill('2025-06-26');
+    await page.locator('#submit').click();
+    const notice = page.locator('#progress-notice');
+    await expect.poll(() => notice.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await notice.textContent()).toBe('이 기간과 필터에 맞는 케이스가 없어요. 파일에는 머리글만 들어 있어요. 기간이나 필터를 확인하세요.');
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toBe('완료 · 0 / 0 행 · 100%');
+    expect(await notice.isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('takes a new #token link in the same tab without a reload, names its controls, and speaks in the date boxes\' format', async () => {
+    const { context, page, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    await page.evaluate('window.sameDocument = true');
+    const other = await tokenFor(['caseStats:download'], undefined, '1h', 'm-8', '운영팀 최');
+    await page.evaluate(`location.hash = '#token=${other}'`);
+    await expect.poll(() => page.locator('#who').textContent()).toBe('운영팀 최 · ch-1');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+    expect(await page.evaluate('location.hash')).toBe('');
+    expect(await page.evaluate('sessionStorage.getItem("casestats.token")')).toBe(other);
+
+    // The language button says what it does; the page's icon is served.
+    expect(await page.getByRole('button', { name: 'Switch to English' }).textContent()).toBe('English');
+    await page.getByRole('button', { name: 'Switch to English' }).click();
+    expect(await page.getByRole('button', { name: '한국어로 보기' }).textContent()).toBe('한국어');
+    await page.getByRole('button', { name: '한국어로 보기' }).click();
+    const icon = await fetch(`${server.url}/favicon.ico`);
+    expect(icon.status).toBe(200);
+    expect((await icon.arrayBuffer()).byteLength).toBeGreaterThan(0);
+
+    // Empty fields are asked for, not lectured on the rule.
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="password"]').textContent()).toBe('파일 비밀번호를 입력하세요.');
+    expect(await page.locator('[data-error-for="from"]').textContent()).toBe('시작일을 입력하세요.');
+    expect(await page.locator('[data-error-for="reason"]').textContent()).toBe('다운로드 사유를 입력하세요.');
+    await page.locator('#reason').fill('\u200b ');
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="reason"]').textContent()).toBe('다운로드 사유를 입력하세요.');
+
+    // Dates are shown as YYYY-MM-DD in the boxes and in every message; other ways of typing one are rewritten so.
+    await page.locator('#from').fill('2025. 8. 31.');
+    await page.locator('#from').dispatchEvent('change');
+    expect(await page.locator('#from').inputValue()).toBe('2025-08-31');
+    // The calendar's choice lands in the box as the box writes dates.
+    await page.locator('button.pick[data-for="to"]').click();
+    await page.locator('input.picker[data-for="to"]').fill('2026-03-01', { force: true });
+    expect(await page.locator('#to').inputValue()).toBe('2026-03-01');
+    await page.locator('#password').fill('Secret42');
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe('최대 6개월: 종료일은 2026-02-28까지 가능해요.');
+    await page.locator('#to').fill('2026-02-30');
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe('날짜를 YYYY-MM-DD 형식으로 입력하세요 (예: 2025-07-01).');
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('styles the sign-in form, and at 390 px keeps every button on one line and the page within the screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ko-KR', timezoneId: ZONE });
+    const page = await newPage(context);
+    await page.goto(server.url);
+    await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
+    const label = (await page.locator('label[for="token"]').boundingBox())!;
+    const box = (await page.locator('#token').boundingBox())!;
+    expect(label.y + label.height).toBeLessThanOrEqual(box.y); // the label above its box, not beside it
+    expect(box.width).toBeGreaterThanOrEqual(400);
+    expect(await page.evaluate<string>("getComputedStyle(document.getElementById('signin-button')).backgroundColor")).toBe('rgb(10, 102, 194)');
+    expect(page.problems).toEqual([]);
+    await context.close();
+
+    // A finished export, so that the list has a file button to measure.
+    const auth = { Authorization: `Bearer ${await tokenFor(['caseStats:download'])}`, 'Content-Type': 'application/json' };
+    const body = { from: '2025-07-01', to: '2025-07-31', password: 'Secret42', reason: '좁은 화면' };
+    const { id } = (await (await fetch(`${server.url}/api/channels/ch-1/case-exports`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).json()) as { id: string };
+    await expect
+      .poll(async () => ((await (await fetch(`${server.url}/api/channels/ch-1/case-exports/${id}`, { headers: auth })).json()) as { status: string }).status, { timeout: 30_000 })
+      .toBe('succeeded');
+
+    for (const lang of ['ko', 'en']) {
+      const { context: narrow, page: small, problems } = await openPage(server.url, await tokenFor(['caseStats:download']), 390);
+      if (lang === 'en') await small.locator('#lang').click();
+      await expect.poll(() => small.locator('#recent button.download').count()).toBeGreaterThan(0);
+      for (const selector of ['#signout', '#lang', '#recent button.download', '#submit', '#recent td.status > div']) {
+        expect([lang, selector, await textLines(small, selector)]).toEqual([lang, selector, 1]);
+      }
+      expect(await small.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+      expect(problems).toEqual([]);
+      await narrow.close();
+    }
   }, 60_000);
 });
