@@ -1,15 +1,8 @@
 import { Config, loadConfig } from '@casestats/config';
 import { Database, OpenDatabaseOptions, migrate, openDatabase } from '@casestats/read-model';
+import { CliIo } from './cli-io';
 
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
-
-export const consoleIo: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export { consoleIo, type CliIo } from './cli-io';
 
 /** Opens the configured database (embedded when DATABASE_URL is unset), brings its schema up to date, and closes it after. */
 export async function withDatabase<T>(

@@ -1,64 +1,72 @@
 import 'reflect-metadata';
-import { Config, exitCodeOf, loadConfig } from '@casestats/config';
-import { CliIo, consoleIo } from './cli-context';
+import { CommanderError } from 'commander';
+import { exitCodeOf, loadConfig } from '@casestats/config';
+import { CliIo, consoleIo } from './cli-io';
+import { COMMAND_NAMES, buildProgram } from './cli-program';
 
-type Command = (args: string[], config: Config, io: CliIo, now: () => number) => Promise<number>;
+/** Commander's outcomes that are not failures: help asked for. */
+const HELP_SHOWN = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
 
-function load(path: string, name: string): Promise<Command> {
-  // A synchronous require on purpose: under this CommonJS build it resolves like the static imports.
-  return Promise.resolve(require(path)[name] as Command);
+/** A message for anything thrown, `throw undefined` included. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  if (err === undefined || err === null) return `failed without a reason (${String(err)} was thrown)`;
+  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
 }
 
-/** Each command is loaded only when it runs: quick start-up, and one command's dependencies never break another. */
-const COMMANDS: Record<string, { load: () => Promise<Command>; help: string }> = {
-  migrate: { load: () => load('./commands/migrate.command', 'migrateCommand'), help: 'create or update the database schema' },
-  project: { load: () => load('./commands/project.command', 'projectCommand'), help: 'apply an NDJSON events file (--events FILE.ndjson)' },
-  export: { load: () => load('./commands/export.command', 'exportCommand'), help: 'write an encrypted XLSX export of a channel' },
-  start: { load: () => load('./commands/start.command', 'startCommand'), help: 'the whole product on embedded defaults: database, simulator, projection, export page' },
-  projector: { load: () => load('./commands/projector.command', 'projectorCommand'), help: 'consume Kafka into the projection (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID)' },
-  rebuild: { load: () => load('./commands/rebuild.command', 'rebuildCommand'), help: 'replay the topic into a fresh projection version, then switch to it' },
-  serve: { load: () => load('./commands/serve.command', 'serveCommand'), help: 'start the export app: API, jobs and web page (EXPORT_PORT)' },
-  token: { load: () => load('./commands/token.command', 'tokenCommand'), help: 'print a member token (--channel ID --member ID [--name N] [--permission P]...)' },
-  simulate: {
-    load: () => load('./commands/simulate.command', 'simulateCommand'),
-    help: 'play a realistic event stream (--chats N --seed S --out FILE.ndjson | --to-kafka)',
-  },
-};
-
-function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.help}`);
-  return ['usage: casestats <command> [options]', '', 'commands:', ...lines].join('\n');
-}
-
+/** Parses and runs one command; returns its exit code: 0 done, 2 invalid input or usage, 1 any other failure. */
 export async function runCli(argv: string[], io: CliIo = consoleIo): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === '--help' || name === 'help') {
-    io.out(usage());
-    return name ? 0 : 2;
+  let code = 0;
+  let running: string | null = null;
+  const program = buildProgram(io, async (name, load, opts) => {
+    running = name;
+    // The configuration is read only by a command that runs: `serve --help` needs no settings.
+    code = await load()(opts as never, loadConfig(), io, Date.now);
+  });
+  const [first] = argv;
+  if (first === undefined) {
+    io.err(program.helpInformation());
+    return 2;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.err(`unknown command ${JSON.stringify(name)}\n${usage()}`);
+  if (!first.startsWith('-') && first !== 'help' && !(COMMAND_NAMES as readonly string[]).includes(first)) {
+    io.err(`unknown command ${JSON.stringify(first)}\n${program.helpInformation()}`);
     return 2;
   }
   try {
-    const run = await command.load();
-    return await run(args, loadConfig(), io, Date.now);
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
   } catch (err) {
-    io.err(`casestats ${name}: ${(err as Error).message}`);
+    // Commander has printed its message (unknown option, missing or bad value) or the help.
+    if (err instanceof CommanderError) return HELP_SHOWN.has(err.code) ? 0 : 2;
+    io.err(`casestats ${running ?? first}: ${describeError(err)}`);
     return exitCodeOf(err);
   }
 }
 
-/** Entry point of bin/casestats.js. */
+/**
+ * A signal no command handles (a one-off command such as migrate or project): stop at once with
+ * 128 + n; the embedded server this process started is told to stop as the process exits.
+ */
+function interruptWhenUnhandled(io: CliIo): void {
+  for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      io.err(`casestats: interrupted by ${signal}`);
+      process.exit(128 + n);
+    });
+  }
+}
+
+/** Entry point of bin/casestats.js. The last resort sets exit code 1 whatever was thrown. */
 export function main(): void {
+  interruptWhenUnhandled(consoleIo);
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`${(err as Error).stack ?? err}\n`);
       process.exitCode = 1;
+      process.stderr.write(`casestats: ${err instanceof Error ? (err.stack ?? err.message) : describeError(err)}\n`);
     },
   );
 }

@@ -1,85 +1,122 @@
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { AppError, Config } from '@casestats/config';
 import { activeSchema, countCases } from '@casestats/read-model';
 import { assertWithinRowCap, runExport, validateExportRequest } from '@casestats/export';
+import { AuditLog } from '@casestats/export-api';
 import { CliIo, withDatabase } from '../cli-context';
 
-const USAGE =
-  'casestats export --channel ID --from YYYY-MM-DD --to YYYY-MM-DD --password P --reason TEXT --out FILE.xlsx ' +
-  '[--timezone TZ] [--team ID]... [--assignee ID]... [--tag NAME]... [--medium NAME]... ' +
-  '[--direction INBOUND|OUTBOUND]... [--case-state inProgress|completed]... [--chat-state STATE]...';
+export interface ExportOptions {
+  channel: string;
+  out: string;
+  from?: string;
+  to?: string;
+  reason?: string;
+  password?: string;
+  passwordFile?: string;
+  timezone?: string;
+  team?: string[];
+  assignee?: string[];
+  tag?: string[];
+  medium?: string[];
+  direction?: string[];
+  caseState?: string[];
+  chatState?: string[];
+}
 
-export async function exportCommand(args: string[], config: Config, io: CliIo, now: () => number): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        channel: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        password: { type: 'string' },
-        reason: { type: 'string' },
-        out: { type: 'string' },
-        timezone: { type: 'string' },
-        team: { type: 'string', multiple: true },
-        assignee: { type: 'string', multiple: true },
-        tag: { type: 'string', multiple: true },
-        medium: { type: 'string', multiple: true },
-        direction: { type: 'string', multiple: true },
-        'case-state': { type: 'string', multiple: true },
-        'chat-state': { type: 'string', multiple: true },
-      },
-    }));
-  } catch (err) {
-    throw new AppError('INPUT.INVALID', `${(err as Error).message}\nusage: ${USAGE}`);
+/** --password, else --password-file, else CASESTATS_EXPORT_PASSWORD, else a prompt on a terminal; none: the rules say it is required. */
+async function password(opts: ExportOptions, config: Config, io: CliIo): Promise<string | undefined> {
+  if (opts.password !== undefined) return opts.password;
+  if (opts.passwordFile !== undefined) {
+    try {
+      return readFileSync(opts.passwordFile, 'utf8').split(/\r?\n/)[0];
+    } catch (err) {
+      throw new AppError('INPUT.INVALID', `--password-file: cannot read ${opts.passwordFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
   }
-  const missing = (['channel', 'out'] as const).filter((k) => !values[k]);
-  if (missing.length) throw new AppError('INPUT.INVALID', `missing ${missing.map((m) => `--${m}`).join(', ')}\nusage: ${USAGE}`);
-  const request = validateExportRequest(
-    values.channel!,
-    {
-      from: values.from,
-      to: values.to,
-      timezone: values.timezone,
-      password: values.password,
-      reason: values.reason,
-      filters: {
-        teamIds: values.team,
-        assigneeIds: values.assignee,
-        tags: values.tag,
-        mediumNames: values.medium,
-        directions: values.direction,
-        caseStates: values['case-state'],
-        userChatStates: values['chat-state'],
-      },
+  if (config.export.cliPassword) return config.export.cliPassword;
+  return io.askSecret?.('password for the file (4 to 64 letters and digits): ');
+}
+
+/** A missing or read-only folder fails before the database opens, naming it (exit 1). */
+function assertWritableFolder(out: string): void {
+  const folder = dirname(out);
+  let isDir = false;
+  try {
+    isDir = statSync(folder).isDirectory();
+  } catch {
+    throw new Error(`cannot write ${out}: the folder ${folder} does not exist`);
+  }
+  if (!isDir) throw new Error(`cannot write ${out}: ${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`cannot write ${out}: the folder ${folder} is not writable`);
+  }
+}
+
+export async function exportCommand(opts: ExportOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
+  const body = {
+    from: opts.from,
+    to: opts.to,
+    timezone: opts.timezone,
+    reason: opts.reason,
+    filters: {
+      teamIds: opts.team,
+      assigneeIds: opts.assignee,
+      tags: opts.tag,
+      mediumNames: opts.medium,
+      directions: opts.direction,
+      caseStates: opts.caseState,
+      userChatStates: opts.chatState,
     },
-    config.export,
-  );
-  const out = resolve(values.out!);
+  };
+  const request = validateExportRequest(opts.channel, { ...body, password: await password(opts, config, io) }, config.export);
+  const out = resolve(opts.out);
+  assertWritableFolder(out);
   return withDatabase(config, io, async ({ dataSource }) => {
+    // In the channel's audit log like an API export: who is `cli` and the user of this machine.
+    const audit = new AuditLog(dataSource);
+    const who = { id: 'cli', name: userInfo().username, channelId: opts.channel, permissions: [] };
+    const audited = { ...body, filters: Object.fromEntries(Object.entries(body.filters).filter(([, v]) => v?.length)) };
     const schema = await activeSchema(dataSource);
-    // Refused before any work starts; the pipeline checks again inside its snapshot.
-    assertWithinRowCap(await countCases(dataSource, schema, request.selection), config.export.maxRows);
+    const count = await countCases(dataSource, schema, request.selection);
+    try {
+      // Refused before any work starts; the pipeline checks again inside its snapshot.
+      assertWithinRowCap(count, config.export.maxRows);
+    } catch (err) {
+      await audit.refused(who, opts.channel, audited, err);
+      throw err;
+    }
+    const runId = randomUUID();
+    await audit.accepted(who, opts.channel, audited, runId, count);
     // Ctrl-C or SIGTERM stops the export where it stands, and runExport removes its partial file
     // (Node's default, exiting at once, left it behind).
     const stop = new AbortController();
     const interrupt = (signal: NodeJS.Signals) => stop.abort(new Error(`interrupted by ${signal}; no file was written`));
     process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
-    const result = await runExport({
-      db: dataSource,
-      schema,
-      request,
-      outPath: out,
-      maxRows: config.export.maxRows,
-      caseUrlTemplate: config.export.caseUrlTemplate,
-      exportedBy: { id: 'cli' },
-      asOf: new Date(now()),
-      signal: stop.signal,
-    }).finally(() => process.off('SIGINT', interrupt).off('SIGTERM', interrupt));
-    io.out(`wrote ${result.path}: ${result.caseRows} case rows, ${result.userRows} user rows, ${result.bytes} bytes, sha256 ${result.sha256}`);
-    return 0;
+    try {
+      const result = await runExport({
+        db: dataSource,
+        schema,
+        request,
+        outPath: out,
+        maxRows: config.export.maxRows,
+        caseUrlTemplate: config.export.caseUrlTemplate,
+        exportedBy: { id: who.id, name: who.name },
+        asOf: new Date(now()),
+        signal: stop.signal,
+      });
+      await audit.finished(runId, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 });
+      io.out(`wrote ${result.path}: ${result.caseRows} case rows, ${result.userRows} user rows, ${result.bytes} bytes, sha256 ${result.sha256}`);
+      return 0;
+    } catch (err) {
+      await audit.finished(runId, 'failed', { message: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+      throw err;
+    } finally {
+      process.off('SIGINT', interrupt).off('SIGTERM', interrupt);
+    }
   });
 }

@@ -1,17 +1,30 @@
-import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { existsSync, statSync } from 'node:fs';
 import { AppError, Config } from '@casestats/config';
-import { activeSchema, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { FileProjectionStats, activeSchema, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 
-export async function projectCommand(args: string[], config: Config, io: CliIo, now: () => number): Promise<number> {
-  const { values } = parseArgs({ args, options: { events: { type: 'string' } }, strict: true });
-  if (!values.events) throw new AppError('INPUT.INVALID', '--events FILE.ndjson is required');
-  if (!existsSync(values.events)) throw new AppError('INPUT.INVALID', `--events: no such file ${values.events}`);
-  const file = values.events;
+export interface ProjectOptions {
+  events: string;
+}
+
+/** How often a long file reports how far it got. */
+const PROGRESS_EVERY_MS = 5000;
+
+export async function projectCommand(opts: ProjectOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
+  const file = opts.events;
+  if (!existsSync(file)) throw new AppError('INPUT.INVALID', `--events: no such file ${file}`);
+  if (!statSync(file).isFile()) throw new AppError('INPUT.INVALID', `--events: ${file} is not a file`);
   return withDatabase(config, io, async ({ dataSource }) => {
     const schema = await activeSchema(dataSource);
-    const stats = await projectNdjsonFile(dataSource, schema, file);
+    const started = now();
+    let reported = started;
+    const progress = (stats: FileProjectionStats) => {
+      if (now() - reported < PROGRESS_EVERY_MS) return;
+      reported = now();
+      const seconds = (reported - started) / 1000;
+      io.err(`project: ${stats.lines} lines read, ${stats.applied} applied, ${stats.invalid} invalid (${Math.round(stats.lines / seconds)} lines/s)`);
+    };
+    const stats = await projectNdjsonFile(dataSource, schema, file, undefined, progress);
     // Same rule as the live sweeper: cases whose window has passed are completed at closedAt + 1 h.
     const completed = await sweepDueCases(dataSource, schema, now() - config.projector.sweepGraceMs);
     io.out(

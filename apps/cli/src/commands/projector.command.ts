@@ -3,7 +3,7 @@ import { runProjectorProcess } from '@casestats/projector-api';
 import { CliIo } from '../cli-context';
 
 /** `casestats projector`: Kafka → PostgreSQL (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, DATABASE_URL). */
-export async function projectorCommand(_args: string[], config: Config, io: CliIo): Promise<number> {
+export async function projectorCommand(_opts: object, config: Config, io: CliIo): Promise<number> {
   await runProjectorProcess(config, io.err);
   return 0;
 }

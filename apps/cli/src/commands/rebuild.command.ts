@@ -4,7 +4,7 @@ import { migrate, openDatabase } from '@casestats/read-model';
 import { CliIo } from '../cli-context';
 
 /** `casestats rebuild`: replay the topic into a fresh projection version, then switch to it. */
-export async function rebuildCommand(_args: string[], config: Config, io: CliIo): Promise<number> {
+export async function rebuildCommand(_opts: object, config: Config, io: CliIo): Promise<number> {
   if (!config.kafka.brokers.length) throw new AppError('INPUT.INVALID', 'KAFKA_BROKERS is required');
   const db = await openDatabase(config, { log: io.err });
   try {

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, startSweeper } from '@casestats/read-model';
 import { signMemberToken, startExportServer } from '@casestats/export-api';
@@ -8,29 +7,39 @@ import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
 import { runKafkaSimulatorFeed } from '../quickstart/kafka-feed';
 
+export interface StartOptions {
+  chats: number;
+  seed: number;
+  backfill: number;
+  rate: number;
+}
+
 /**
  * `npm start`: the whole product on one machine with nothing installed. Embedded PostgreSQL (or
  * DATABASE_URL), migrations, the simulator played through the projection path, the sweeper, and
  * the export app with a demo sign-in. Ctrl-C stops it all; the next start continues.
  */
-export async function startCommand(args: string[], config: Config, io: CliIo, now: () => number): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      chats: { type: 'string', default: '3000' },
-      seed: { type: 'string', default: '42' },
-      backfill: { type: 'string', default: '40000' },
-      rate: { type: 'string', default: '40' },
-    },
-  });
+export async function startCommand(opts: StartOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
   const stop = new AbortController();
-  const onSignal = () => {
-    io.err('\nstopping…');
-    stop.abort();
+  let stopAsked = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!stop.signal.aborted) {
+      stopAsked = Date.now();
+      io.err(`\n${signal}: stopping in order (press Ctrl-C again to stop at once)`);
+      stop.abort();
+      return;
+    }
+    // npm forwards the terminal's Ctrl-C, so one press arrives twice: only a later one forces.
+    if (Date.now() - stopAsked < 1000) return;
+    io.err('stopping at once: exports still running are failed as interrupted by the next start');
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stopping = async (what: string, work: () => Promise<unknown>) => {
+    io.err(`stopping: ${what}…`);
+    await work();
+  };
 
   io.err(config.databaseUrl ? 'using DATABASE_URL' : `starting the embedded PostgreSQL (${config.embeddedPg.dataDir})…`);
   const db = await openDatabase(config, { log: io.err });
@@ -70,10 +79,10 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
     );
     let logged = 0;
     const feedOptions = {
-      chats: Number(values.chats),
-      seed: Number(values.seed),
-      backfill: Number(values.backfill),
-      eventsPerSecond: Number(values.rate),
+      chats: opts.chats,
+      seed: opts.seed,
+      backfill: opts.backfill,
+      eventsPerSecond: opts.rate,
       signal: stop.signal,
       onProgress: (n: number) => {
         if (Math.floor(n / 10_000) > logged) io.err(`simulator: ${n} events ${kafkaMode ? 'published' : 'applied'}`);
@@ -99,14 +108,16 @@ export async function startCommand(args: string[], config: Config, io: CliIo, no
       io.err(`simulator: the stream of ${total} events is complete; the page stays up (Ctrl-C to stop)`);
     });
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    // In order, each step said: the database stops last, after the export jobs have written their outcomes.
     sweeper.stop();
-    await feed.catch((err) => io.err(`simulator: ${(err as Error).message}`));
-    await web.close();
-    await projector?.close();
+    await stopping('the simulator', () => feed.catch((err) => io.err(`simulator: ${(err as Error).message}`)));
+    await stopping('the export app (running exports are ended and recorded as interrupted)', () => web.close());
+    if (projector) await stopping('the projector (the batches in hand finish)', () => projector.close());
     return 0;
   } finally {
-    await db.close();
+    await stopping(config.databaseUrl ? 'closing the database connections' : 'the embedded PostgreSQL', () => db.close());
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    io.err(`casestats has stopped${stopAsked ? ` (${((Date.now() - stopAsked) / 1000).toFixed(1)} s after the signal)` : ''}.`);
   }
 }

@@ -1,31 +1,26 @@
-import { parseArgs } from 'node:util';
-import { AppError, Config, requireJwtSecret } from '@casestats/config';
+import { Config, requireJwtSecret } from '@casestats/config';
 import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-api';
 import { CliIo } from '../cli-context';
 
+export interface TokenOptions {
+  channel: string;
+  member: string;
+  name?: string;
+  permission?: string[];
+  expiresIn: string;
+}
+
 /** `casestats token`: a bearer token signed with EXPORT_JWT_SECRET, for operators and local use. */
-export async function tokenCommand(args: string[], config: Config, io: CliIo, now: () => number): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: {
-      channel: { type: 'string' },
-      member: { type: 'string' },
-      name: { type: 'string' },
-      permission: { type: 'string', multiple: true },
-      'expires-in': { type: 'string', default: '8h' },
-    },
-  });
-  if (!values.channel || !values.member) throw new AppError('INPUT.INVALID', 'usage: casestats token --channel ID --member ID [--name N] [--permission P]... [--expires-in 8h]');
+export async function tokenCommand(opts: TokenOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
   requireJwtSecret(config, 'a token for the export server');
   io.out(
     await signMemberToken(
       {
-        memberId: values.member,
-        name: values.name,
-        channelId: values.channel,
-        permissions: values.permission?.length ? values.permission : [DOWNLOAD_PERMISSION],
-        expiresIn: values['expires-in'] as string,
+        memberId: opts.member,
+        name: opts.name,
+        channelId: opts.channel,
+        permissions: opts.permission?.length ? opts.permission : [DOWNLOAD_PERMISSION],
+        expiresIn: opts.expiresIn,
       },
       config.export.jwtSecret,
       Math.floor(now() / 1000),

@@ -1,0 +1,143 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDatabase, createTestDatabase, runCasestats } from '@casestats/testing';
+
+const COMMANDS = ['migrate', 'project', 'export', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'];
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+describe('casestats usage: --help, unknown options and bad values', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('cs_cli_help');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('every command prints its usage on --help and exits 0, without settings and without doing its work', async () => {
+    // Settings serve would refuse, and a database migrate would change: --help reads neither.
+    const env = { DATABASE_URL: db.url, EXPORT_JWT_SECRET: '', EXPORT_PORT: 'not-a-port' };
+    for (const command of COMMANDS) {
+      const r = await runCasestats([command, '--help'], env);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain(`Usage: casestats ${command}`);
+    }
+    const exportHelp = await runCasestats(['export', '--help'], env);
+    expect(exportHelp.stdout).toMatch(/--password-file <file>/);
+    expect(exportHelp.stdout).toMatch(/VISIBLE[\s\S]*ps/);
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    const tables = await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
+    await c.end();
+    expect(tables.rows).toEqual([]);
+    const top = await runCasestats(['--help'], env);
+    expect(top.code).toBe(0);
+    for (const command of COMMANDS) expect(top.stdout).toContain(command);
+  }, 240_000);
+
+  it.each([
+    [['migrate', '--bogus'], /unknown option '--bogus'/],
+    [['export', '--channel', 'ch-1', '--out', 'x.xlsx', '--frm', '2025-07-01'], /unknown option '--frm'/],
+    [['simulate', '--chats', '-5', '--out', 'x.ndjson'], /--chats.*'-5' is invalid\. It must be a whole number of at least 1/],
+    [['simulate', '--seed', '1.5', '--out', 'x.ndjson'], /--seed.*'1\.5' is invalid/],
+    [['start', '--rate', 'fast'], /--rate.*'fast' is invalid/],
+    [['project'], /required option '--events <file>' not specified/],
+    [['token', '--channel', 'ch-1'], /required option '--member <id>' not specified/],
+    [['simulate', '--out', 'x.ndjson', '--to-kafka'], /'--out <file>' cannot be used with option '--to-kafka'/],
+    [['export', '--channel', 'ch-1', '--out', 'x.xlsx', '--password', 'a', '--password-file', 'p'], /cannot be used with/],
+  ])('%j exits 2 with a clear message', async (args, message) => {
+    const r = await runCasestats(args, { DATABASE_URL: db.url });
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+  }, 60_000);
+});
+
+describe('casestats exit codes on the embedded PostgreSQL (DATABASE_URL unset)', () => {
+  let data: string;
+  let env: Record<string, string>;
+  let port: number;
+  const isUp = async () => {
+    const probe = new Client({ host: '127.0.0.1', port, user: 'postgres', password: 'casestats-embedded', database: 'postgres', connectionTimeoutMillis: 2000 });
+    try {
+      await probe.connect();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await probe.end().catch(() => undefined);
+    }
+  };
+
+  beforeAll(async () => {
+    data = mkdtempSync(join(tmpdir(), 'casestats-embedded-exit-'));
+    port = await freePort();
+    env = { DATABASE_URL: '', CASESTATS_DATA_DIR: data, EMBEDDED_PG_PORT: String(port) };
+  });
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+
+  it('migrate on a fresh data folder exits 0, and the server it started is stopped after', async () => {
+    const r = await runCasestats(['migrate'], env, 240_000);
+    expect(r.stderr).not.toMatch(/TypeError|undefined/);
+    expect(r.stdout).toMatch(/applied migrations: /);
+    expect(r.code).toBe(0);
+    expect(await isUp()).toBe(false);
+  }, 300_000);
+
+  it('a failure after the database opened exits 1, not the exit hook of the embedded server', async () => {
+    // The folder is writable, but the finished file cannot be renamed onto a folder of the same name.
+    const out = mkdtempSync(join(tmpdir(), 'casestats-embedded-out-'));
+    mkdirSync(join(out, 'a.xlsx'));
+    const args = ['export', '--channel', 'ch-1', '--from', '2025-07-01', '--to', '2025-07-31', '--password', 'Secret42', '--reason', 'exit code', '--out', join(out, 'a.xlsx')];
+    const r = await runCasestats(args, env, 240_000);
+    expect(r.stderr).toMatch(/casestats export: /);
+    expect(r.code).toBe(1);
+    expect(readdirSync(out)).toEqual(['a.xlsx']);
+    expect(await isUp()).toBe(false);
+    rmSync(out, { recursive: true, force: true });
+  }, 300_000);
+
+  it('invalid input exits 2 on the embedded database too', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'casestats-embedded-out-'));
+    const args = ['export', '--channel', 'ch-1', '--from', '2025-07-01', '--to', '2025-07-31', '--password', 'Secret42', '--reason', 'cap', '--out', join(out, 'a.xlsx')];
+    // The database is empty: no case matches, so no cap can refuse; an impossible day can.
+    const r = await runCasestats(args.map((a) => (a === '2025-07-31' ? '2025-07-32' : a)), env, 240_000);
+    expect(r.stderr).toMatch(/to must be a calendar date/);
+    expect(r.code).toBe(2);
+    rmSync(out, { recursive: true, force: true });
+  }, 300_000);
+
+  it('export to a folder that does not exist exits 1 and names it', async () => {
+    const r = await runCasestats(
+      ['export', '--channel', 'ch-1', '--from', '2025-07-01', '--to', '2025-07-31', '--password', 'Secret42', '--reason', 'x', '--out', '/nonexistent/dir/a.xlsx'],
+      env,
+      240_000,
+    );
+    expect(r.stderr).toMatch(/cannot write \/nonexistent\/dir\/a\.xlsx: the folder \/nonexistent\/dir does not exist/);
+    expect(r.code).toBe(1);
+  }, 300_000);
+
+  it('a server that cannot start says why, with the end of its log, and exits 1', async () => {
+    // Something that is not PostgreSQL holds the port.
+    const blocker = createServer((s) => s.destroy());
+    const busy = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const r = await runCasestats(['migrate'], { ...env, EMBEDDED_PG_PORT: String(busy) }, 240_000);
+      expect(r.stderr).toMatch(/embedded PostgreSQL .* did not start/);
+      expect(r.stderr).toMatch(/could not bind|could not create any TCP\/IP sockets/);
+      expect(r.code).toBe(1);
+    } finally {
+      blocker.close();
+    }
+  }, 300_000);
+});
