@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
 import { AuditorGuard, MemberGuard, memberRateLimit } from './auth/member.guard';
 import { CaseExportsController, ExportAuditController } from './http/case-exports.controller';
+import { CaseChangesController } from './http/case-changes.controller';
 import { MetaController } from './http/meta.controller';
 import { AuditLog } from './jobs/audit-log';
 import { ExportJobsService } from './jobs/export-jobs.service';
@@ -15,7 +16,7 @@ export class ExportModule {
   static register(config: Config, db: DataSource, log: Log): DynamicModule {
     return {
       module: ExportModule,
-      controllers: [MetaController, CaseExportsController, ExportAuditController],
+      controllers: [MetaController, CaseExportsController, ExportAuditController, CaseChangesController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: db },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError } from '@casestats/config';
-import { SHEET_CASE_FIELDS } from '@casestats/case-projection';
+import { CASE_FIELDS, type CaseFieldDef } from '@casestats/case-projection';
 import { activeSchema } from './projection-registry';
 import { FEED_START, readCaseChanges, type FeedPosition } from './case-changes.repository';
 
@@ -85,6 +85,8 @@ export interface CaseFeedPage {
 }
 
 const STANDARD_PROFILE_KEYS = new Set(['csat', 'csatComment']);
+/** channelId, then the columns of cases.md in order; the profile object comes as its `profile.{key}` values. */
+const ITEM_FIELDS: readonly CaseFieldDef[] = CASE_FIELDS.filter((f) => f.kind !== 'profile');
 
 function profileValue(v: unknown): string | number | null {
   if (v === undefined || v === null) return null;
@@ -92,14 +94,14 @@ function profileValue(v: unknown): string | number | null {
 }
 
 /**
- * A case_records row as the dashboard's case list gives it (dashboard.md): the field keys of
- * cases.md in order, timestamps as ISO 8601 UTC strings, tags joined with ", ", the standard
+ * A case_records row as the dashboard's case list gives it (dashboard.md), as the fixtures'
+ * expected records have it: channelId, the field keys of cases.md in order, timestamps as ISO 8601 UTC strings, tags joined with ", ", the standard
  * profile values, then `profile.{key}` for each custom key the case has, sorted; null when empty.
  */
 export function caseFeedItem(row: Record<string, unknown>, caseUrl: (channelId: string, userChatId: string) => string): CaseFeedItem {
   const item: CaseFeedItem = {};
   const profile = (row.profile ?? {}) as Record<string, unknown>;
-  for (const f of SHEET_CASE_FIELDS) {
+  for (const f of ITEM_FIELDS) {
     if (f.derived || !f.column) {
       item[f.key] = f.derived && 'url' in f.derived ? caseUrl(row.channel_id as string, row.user_chat_id as string) : profileValue(profile[f.derived?.profileKey ?? f.key]);
       continue;
