@@ -11,9 +11,11 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
-import { MEDIUM_NAMES } from '@casestats/events';
+import { CASE_STATES, DIRECTIONS, MEDIUM_NAMES, USER_CHAT_STATES } from '@casestats/case-projection';
 
 const LIST = { each: true } as const;
+/** The values a filter takes are the field table's (libs/case-projection), never a copy of them. */
+const oneOf = (values: readonly string[]) => ({ each: true, message: `each value of $property must be one of ${values.join(', ')}` });
 /** No control characters: PostgreSQL refuses NUL in text, and none belongs in an id, a tag or a zone. */
 export const NO_CONTROLS = /^[^\u0000-\u001f\u007f]*$/;
 const plain = { each: true, message: 'each value of $property must have no control characters' };
@@ -28,20 +30,16 @@ export class ExportFiltersDto {
   @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
   tags?: string[];
 
-  @IsOptional() @IsArray() @IsIn(MEDIUM_NAMES, { each: true, message: `each value of $property must be one of ${MEDIUM_NAMES.join(', ')}` })
+  @IsOptional() @IsArray() @IsIn([...MEDIUM_NAMES], oneOf(MEDIUM_NAMES))
   mediumNames?: string[];
 
-  @IsOptional() @IsArray() @IsIn(['INBOUND', 'OUTBOUND'], { each: true, message: 'each value of $property must be INBOUND or OUTBOUND' })
+  @IsOptional() @IsArray() @IsIn([...DIRECTIONS], oneOf(DIRECTIONS))
   directions?: string[];
 
-  @IsOptional() @IsArray() @IsIn(['inProgress', 'completed'], { each: true, message: 'each value of $property must be inProgress or completed' })
+  @IsOptional() @IsArray() @IsIn([...CASE_STATES], oneOf(CASE_STATES))
   caseStates?: string[];
 
-  @IsOptional() @IsArray()
-  @IsIn(['queued', 'open', 'snoozed', 'missed', 'closed'], {
-    each: true,
-    message: 'each value of $property must be one of queued, open, snoozed, missed, closed',
-  })
+  @IsOptional() @IsArray() @IsIn([...USER_CHAT_STATES], oneOf(USER_CHAT_STATES))
   userChatStates?: string[];
 }
 
