@@ -1,14 +1,28 @@
 import { existsSync, statSync } from 'node:fs';
 import { AppError, Config } from '@casestats/config';
-import { FileProjectionStats, activeSchema, projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { FileDeadLetter, projectEventsFile } from '@casestats/kafka-source';
+import { FileProjectionStats, activeSchema, sweepDueCases } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 
 export interface ProjectOptions {
   events: string;
 }
 
-/** How often a long file reports how far it got. */
+/** How often a long file reports how far it got (on stderr). */
 const PROGRESS_EVERY_MS = 5000;
+/** Dead letters printed one by one; past this many only their total. */
+const LETTERS_SHOWN = 20;
+
+/** The first letters by line number, whatever order the lanes report them in. */
+class FirstLetters {
+  readonly kept: FileDeadLetter[] = [];
+  add(letter: FileDeadLetter): void {
+    if (this.kept.length >= LETTERS_SHOWN && letter.line > this.kept[this.kept.length - 1].line) return;
+    this.kept.push(letter);
+    this.kept.sort((a, b) => a.line - b.line);
+    if (this.kept.length > LETTERS_SHOWN) this.kept.pop();
+  }
+}
 
 export async function projectCommand(opts: ProjectOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
   const file = opts.events;
@@ -18,15 +32,22 @@ export async function projectCommand(opts: ProjectOptions, config: Config, io: C
     const schema = await activeSchema(dataSource);
     const started = now();
     let reported = started;
-    const progress = (stats: FileProjectionStats) => {
+    const onProgress = (stats: FileProjectionStats) => {
       if (now() - reported < PROGRESS_EVERY_MS) return;
       reported = now();
-      const seconds = (reported - started) / 1000;
-      io.err(`project: ${stats.lines} lines read, ${stats.applied} applied, ${stats.invalid} invalid (${Math.round(stats.lines / seconds)} lines/s)`);
+      const rate = Math.round(stats.lines / ((reported - started) / 1000));
+      io.err(`project: ${stats.lines} lines read, ${stats.applied} applied, ${stats.invalid} invalid (${rate} lines/s)`);
     };
-    const stats = await projectNdjsonFile(dataSource, schema, file, undefined, progress);
+    const letters = new FirstLetters();
+    const stats = await projectEventsFile(dataSource, schema, file, {
+      applyThreads: config.projector.applyThreads,
+      onProgress,
+      onDeadLetter: (letter) => letters.add(letter),
+    });
     // Same rule as the live sweeper: cases whose window has passed are completed at closedAt + 1 h.
     const completed = await sweepDueCases(dataSource, schema, now() - config.projector.sweepGraceMs);
+    for (const l of letters.kept) io.out(`line ${l.line}: ${l.code}: ${l.reason}`);
+    if (stats.invalid > letters.kept.length) io.out(`… and ${stats.invalid - letters.kept.length} more dead letter(s); all are in the dead_letters table`);
     io.out(
       `${stats.applied} applied, ${stats.duplicates} duplicate, ${stats.invalid} invalid (dead-lettered)` +
         `; ${completed} case(s) completed by time`,
