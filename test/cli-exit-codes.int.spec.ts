@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDatabase, createTestDatabase, runCasestats } from '@casestats/testing';
+import { CASESTATS_BIN, REPO_ROOT, TestDatabase, createTestDatabase, runCasestats } from '@casestats/testing';
 
 const COMMANDS = ['migrate', 'project', 'export', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'];
 
@@ -140,4 +141,33 @@ describe('casestats exit codes on the embedded PostgreSQL (DATABASE_URL unset)',
       blocker.close();
     }
   }, 300_000);
+});
+
+describe('casestats serve under npx: one Ctrl-C arrives twice', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('cs_cli_signal');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('the forwarded copy does not cut the orderly stop short: exit 0', async () => {
+    const env = { DATABASE_URL: db.url, EXPORT_JWT_SECRET: 'a-long-enough-test-secret', EXPORT_PORT: '0', CASESTATS_DATA_DIR: mkdtempSync(join(tmpdir(), 'casestats-serve-')) };
+    const child = spawn(process.execPath, [CASESTATS_BIN, 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 120_000;
+    while (!output.includes('export app on')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start: ${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited, output).toBe(0);
+    expect(output).not.toMatch(/interrupted by SIGINT/);
+  }, 180_000);
 });

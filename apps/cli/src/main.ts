@@ -45,12 +45,17 @@ export async function runCli(argv: string[], io: CliIo = consoleIo): Promise<num
 
 /**
  * A signal no command handles (a one-off command such as migrate or project): stop at once with
- * 128 + n; the embedded server this process started is told to stop as the process exits.
+ * 128 + n; the embedded server this process started is told to stop as the process exits. npm and
+ * npx forward the terminal's Ctrl-C, so one press arrives twice: a repeat within a second of a
+ * signal a command took (and has stopped listening for) is that press, not a second one.
  */
 function interruptWhenUnhandled(io: CliIo): void {
+  let last = 0;
   for (const [signal, n] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]] as const) {
     process.on(signal, () => {
-      if (process.listenerCount(signal) > 1) return;
+      const previous = last;
+      last = Date.now();
+      if (process.listenerCount(signal) > 1 || last - previous < 1000) return;
       io.err(`casestats: interrupted by ${signal}`);
       process.exit(128 + n);
     });
