@@ -107,10 +107,13 @@ export async function startCommand(opts: StartOptions, config: Config, io: CliIo
       await (projector ? projector.sweep() : sweeper.sweep());
       io.err(`simulator: the stream of ${total} events is complete; the page stays up (Ctrl-C to stop)`);
     });
+    // A failed simulator is said at once; the page stays up with what was applied (it was an
+    // unhandled rejection that ended the process without its orderly stop).
+    const fed = feed.catch((err) => io.err(`simulator stopped: ${err instanceof Error ? err.message : String(err)}; the page stays up (Ctrl-C to stop)`));
     await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
     // In order, each step said: the database stops last, after the export jobs have written their outcomes.
     sweeper.stop();
-    await stopping('the simulator', () => feed.catch((err) => io.err(`simulator: ${(err as Error).message}`)));
+    await stopping('the simulator', () => fed);
     await stopping('the export app (running exports are ended and recorded as interrupted)', () => web.close());
     if (projector) await stopping('the projector (the batches in hand finish)', () => projector.close());
     return 0;
