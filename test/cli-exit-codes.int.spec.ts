@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { embeddedDataDir } from '@casestats/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASESTATS_BIN, REPO_ROOT, TestDatabase, createTestDatabase, runCasestats } from '@casestats/testing';
 
@@ -85,7 +86,11 @@ describe('casestats exit codes on the embedded PostgreSQL (DATABASE_URL unset)',
     port = await freePort();
     env = { DATABASE_URL: '', CASESTATS_DATA_DIR: data, EMBEDDED_PG_PORT: String(port) };
   });
-  afterAll(() => rmSync(data, { recursive: true, force: true }));
+  afterAll(() => {
+    // As root the cluster lives under /var/lib/casestats (embeddedDataDir): remove it too.
+    rmSync(dirname(embeddedDataDir(join(data, 'pg'))), { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
+  });
 
   it('migrate on a fresh data folder exits 0, and the server it started is stopped after', async () => {
     const r = await runCasestats(['migrate'], env, 240_000);

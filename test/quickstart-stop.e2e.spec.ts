@@ -2,10 +2,10 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
-import { openDatabase } from '@casestats/read-model';
+import { embeddedDataDir, openDatabase } from '@casestats/read-model';
 import { CASESTATS_BIN, REPO_ROOT } from '@casestats/testing';
 
 const freePort = () =>
@@ -69,6 +69,8 @@ describe('npm start on the embedded PostgreSQL: Ctrl-C stops in order, the datab
     } catch {
       // already gone
     }
+    // As root the cluster lives under /var/lib/casestats (embeddedDataDir): remove it too.
+    rmSync(dirname(embeddedDataDir(join(data, 'pg'))), { recursive: true, force: true });
     rmSync(data, { recursive: true, force: true });
   });
 
@@ -89,7 +91,7 @@ describe('npm start on the embedded PostgreSQL: Ctrl-C stops in order, the datab
     const { code } = await ctrlC(child);
     expect(code).toBe(0);
     // Before: the server got the terminal's SIGINT too, and stopped under the jobs' last writes.
-    expect(output()).not.toMatch(/could not record|Connection terminated|shutting down/);
+    expect(output()).not.toMatch(/could not record|Connection terminated|database system is shutting down/);
     expect(output()).toContain('stopping: the export app');
     expect(output()).toMatch(/stopping: the embedded PostgreSQL…\ncasestats has stopped/);
 
