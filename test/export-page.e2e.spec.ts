@@ -189,9 +189,6 @@ describe('the export page in real headless Chromium', () => {
 
     const button = page.locator('#recent button.download').first();
     await expect.poll(() => button.count()).toBe(1);
-    mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
-    await page.waitForTimeout(400); // the bar's width transition
-    await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts', 'export-page.png'), fullPage: true });
 
     // The server's name with the request's time in the export's zone: two exports of one range are two files.
     const stamp = wallTime(new Date(exports[0].createdAt), ZONE).stamp;
@@ -293,18 +290,7 @@ describe('the export page in real headless Chromium', () => {
     await context.close();
   }, 60_000);
   it('forgets the finished job the moment a new request leaves, and lists each export so that two of one range are told apart', async () => {
-    // A failed export of this member, as the worker records one (its reason is English text, without a code).
-    await ds.getRepository(ExportJobEntity).insert({
-      id: randomUUID(), channelId: 'ch-1', memberId: 'm-7', memberName: '운영팀 박', fromDate: '2025-07-01', toDate: '2025-12-31', timezone: ZONE,
-      filters: {}, reason: '분기 점검', status: 'failed', rowsWritten: 2000, totalRows: 1_234_567, error: 'ENOSPC: no space left on device, write',
-      fileName: 'case-stats_ch-1_2025-07-01_2025-12-31.xlsx', attempts: 3,
-    });
     const { context, page, posts, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
-    const failed = page.locator('#recent tbody tr', { hasText: '분기 점검' });
-    // The reason is in the row itself, not only in a tooltip; counts carry thousands separators.
-    expect(await failed.locator('td.status').innerText()).toBe('실패\n파일을 만들지 못했어요. 다운로드를 다시 요청하세요. (ENOSPC: no space left on device, write)');
-    expect(await failed.locator('td.rows').textContent()).toBe('2,000 / 1,234,567');
-
     await fillForm(page, '2025-07-01', '2025-07-31', 'Secret42');
     await page.locator('#reason').fill('월간 점검 A');
     await page.getByLabel('수신', { exact: true }).check();
@@ -358,6 +344,22 @@ describe('the export page in real headless Chromium', () => {
       expect(download.suggestedFilename()).toBe(`case-stats_ch-1_2025-07-01_2025-07-31_${wallTime(new Date(job.createdAt), ZONE).stamp}.xlsx`);
     }
     expect(new Set(names).size).toBe(2);
+    // The README's picture of the page (docs/export-page.png is copied from it).
+    mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts', 'export-page.png'), fullPage: true });
+
+    // A failed export of this member, as the worker records one (its reason is English text, without a code).
+    await ds.getRepository(ExportJobEntity).insert({
+      id: randomUUID(), channelId: 'ch-1', memberId: 'm-7', memberName: '운영팀 박', fromDate: '2025-07-01', toDate: '2025-12-31', timezone: ZONE,
+      filters: {}, reason: '분기 점검', status: 'failed', rowsWritten: 2000, totalRows: 1_234_567, error: 'ENOSPC: no space left on device, write',
+      fileName: 'case-stats_ch-1_2025-07-01_2025-12-31.xlsx', attempts: 3,
+    });
+    await page.locator('#lang').click(); // the list is fetched again in each language
+    await page.locator('#lang').click();
+    const failed = page.locator('#recent tbody tr', { hasText: '분기 점검' });
+    // The reason is in the row itself, not only in a tooltip; counts carry thousands separators.
+    await expect.poll(() => failed.locator('td.status').innerText()).toBe('실패\n파일을 만들지 못했어요. 다운로드를 다시 요청하세요. (ENOSPC: no space left on device, write)');
+    expect(await failed.locator('td.rows').textContent()).toBe('2,000 / 1,234,567');
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
@@ -457,8 +459,9 @@ describe('the export page in real headless Chromium', () => {
     const page = await newPage(context);
     await page.goto(server.url);
     await expect.poll(() => page.locator('#signin').isVisible()).toBe(true);
-    const label = (await page.locator('label[for="token"]').boundingBox())!;
-    const box = (await page.locator('#token').boundingBox())!;
+    const noBox = { x: 0, y: 0, width: 0, height: 0 };
+    const label = (await page.locator('label[for="token"]').boundingBox()) ?? noBox;
+    const box = (await page.locator('#token').boundingBox()) ?? noBox;
     expect(label.y + label.height).toBeLessThanOrEqual(box.y); // the label above its box, not beside it
     expect(box.width).toBeGreaterThanOrEqual(400);
     expect(await page.evaluate<string>("getComputedStyle(document.getElementById('signin-button')).backgroundColor")).toBe('rgb(10, 102, 194)');
