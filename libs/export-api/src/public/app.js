@@ -188,6 +188,12 @@ function jobError(job) {
   return t('jobFailed', text);
 }
 
+/** A message whose dates never break at their hyphens ("2026-" at a line's end, "02-28" on the next). */
+function setText(el, text) {
+  el.replaceChildren(...String(text).split(/(\d{4}-\d{2}-\d{2})/).map((part, i) =>
+    (i % 2 ? Object.assign(document.createElement('span'), { className: 'nowrap', textContent: part }) : part)));
+}
+
 /** The dates that can be chosen: from the first day of the statistics to today in the export's zone, six months at most. */
 function updateRange() {
   const today = todayIn(zone());
@@ -197,7 +203,7 @@ function updateRange() {
     $(id).setAttribute('min', min);
     $(id).setAttribute('max', max);
   }
-  $('range-hint').textContent = from ? t('rangeHintFrom', rules.statsStartDate, today, last) : t('rangeHint', rules.statsStartDate, today);
+  setText($('range-hint'), from ? t('rangeHintFrom', rules.statsStartDate, today, last) : t('rangeHint', rules.statsStartDate, today));
 }
 
 // A typed date in another common shape is rewritten as the box shows dates; one that is no date is left for the check to name.
@@ -233,7 +239,7 @@ function showErrors(problems) {
     const slot = document.querySelector(`[data-error-for="${CSS.escape(p.field)}"]`) || $('form-error');
     const input = $(p.field.replace('filters.', ''));
     if (input && $('export-form').contains(input)) input.setAttribute('aria-invalid', 'true');
-    slot.textContent = (slot.textContent ? slot.textContent + ' ' : '') + p.message;
+    setText(slot, (slot.textContent ? slot.textContent + ' ' : '') + p.message);
   }
   // The first field to fix, in the form's order; a group of checkboxes takes focus on its first box.
   const first = $('export-form').querySelector('[aria-invalid="true"]');
