@@ -398,7 +398,9 @@ describe('the export page in real headless Chromium', () => {
     // No case in the range: the server has no count to ask before, so the request's own count says it.
     await page.locator('#to').fill('2025-06-30');
     await page.locator('#from').fill('2025-06-26');
-    await page.locator('#submit').click();
+    const [request] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST'), page.locator('#submit').click()]);
+    // The page's language goes with the request, for the file's own words.
+    expect(request.headers()['accept-language']).toBe('ko');
     const notice = page.locator('#progress-notice');
     await expect.poll(() => notice.isVisible(), { timeout: 30_000 }).toBe(true);
     expect(await notice.textContent()).toBe('이 기간과 필터에 맞는 케이스가 없어요. 파일에는 머리글만 들어 있어요. 기간이나 필터를 확인하세요.');

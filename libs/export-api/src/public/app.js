@@ -115,8 +115,10 @@ function tokenFromHash() {
   return found;
 }
 
+// The page's language rides on every call: the server may write the file's own words (Export info, the field guide) in it.
 function api(path, init = {}) {
-  return fetch(path, { ...init, headers: { ...(init.headers || {}), Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+  const headers = { ...(init.headers || {}), Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Accept-Language': lang };
+  return fetch(path, { ...init, headers });
 }
 const base = () => `/api/channels/${encodeURIComponent(member.channelId)}/case-exports`;
 
