@@ -2,7 +2,8 @@
 // and styles from itself only). The server validates everything again; these checks only put the
 // message next to the field sooner.
 import { LABEL, OPTIONS, T } from './messages.js';
-import { downloadName, earlier, formatBytes, latestTo, normalizeDate, reasonLength, todayIn } from './format.js';
+import { downloadName, earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
+import { problemWords } from './problems.js';
 import { renderRecentRows } from './recent.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +23,8 @@ const REFRESH_MS = 30_000;
 const POLL_MS = 500;
 const t = (key, ...args) => { const v = T[lang][key] ?? T.ko[key]; return typeof v === 'function' ? v(...args) : v; };
 const zone = () => $('timezone').value.trim() || rules.defaultTimezone;
+const expired = (claims) => typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+const { authMessage, codeMessage, answerProblems, jobError, clientProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
 
 function applyLanguage() {
   document.documentElement.lang = lang;
@@ -54,8 +57,6 @@ function decodeToken(raw) {
   const json = decodeURIComponent(escape(atob(part.replace(/-/g, '+').replace(/_/g, '/'))));
   return JSON.parse(json);
 }
-
-const expired = (claims) => typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
 
 // The claims are read only to choose what to show: the server checks the signature and the
 // permission again on every request. The token goes nowhere but the Authorization header.
@@ -136,60 +137,6 @@ async function call(path, init) {
   return { ok: res.ok, status: res.status, answer, stale: false };
 }
 
-const authMessage = () => (member && expired(member) ? t('tokenExpired') : t('tokenInvalid'));
-
-// The page's words for an error code of the API (app-error.ts); the server's English text only
-// for a code this page does not know.
-function codeMessage(answer) {
-  switch (answer.code) {
-    case 'AUTH.UNAUTHENTICATED': return authMessage();
-    // The page asks only for the channel in the token, so a refusal with the permission held is the channel.
-    case 'AUTH.FORBIDDEN': return member && member.permissions.includes(PERMISSION) ? t('otherChannel') : t('noPermission');
-    case 'EXPORT.NOT_FOUND': case 'INPUT.NOT_FOUND': return t('notFound');
-    case 'EXPORT.NOT_READY': return t('notReady');
-    case 'EXPORT.EXPIRED': return t('fileExpired');
-    case 'EXPORT.TOO_MANY_ROWS': return t('tooManyRows', answer.count, answer.maxRows ?? rules.maxRows);
-    case 'EXPORT.TOO_EARLY': return t('tooEarly', rules.statsStartDate);
-    case 'EXPORT.RANGE_REVERSED': return t('reversed');
-    case 'EXPORT.BAD_PASSWORD': return t('badPassword');
-    case 'EXPORT.BAD_REASON': return t('needReason');
-    case 'EXPORT.TOO_MANY_JOBS': return t('tooManyJobs');
-    case 'EXPORT.STORAGE_FULL': return t('storageFull');
-    case 'EXPORT.INVALID_REQUEST': case 'INPUT.INVALID': case 'INPUT.UNSUPPORTED_MEDIA_TYPE': return t('badRequest');
-    case 'INPUT.TOO_LARGE': return t('tooLarge');
-    case 'INPUT.RATE_LIMITED': return t('rateLimited');
-    case 'DATABASE.UNAVAILABLE': return t('unavailable');
-    case 'INTERNAL': case 'CONFIG.INVALID': return t('internal');
-    case 'NETWORK': return t('network');
-    default: return t('unknown', answer.message);
-  }
-}
-
-// Field by field: the rule broken, in the page's words, next to the field it concerns.
-function answerProblems(answer, body) {
-  const given = Array.isArray(answer.problems) && answer.problems.length ? answer.problems : [{ field: 'form', code: answer.code, message: answer.message }];
-  return given.map((p) => {
-    const code = p.code || answer.code;
-    const field = String(p.field || 'form');
-    let message;
-    if (code === 'EXPORT.RANGE_TOO_LONG') message = t('tooLong', latestTo(body.from));
-    else if (code === 'EXPORT.INVALID_REQUEST' && (field === 'from' || field === 'to')) message = t('badDate');
-    else if (code === 'EXPORT.INVALID_REQUEST' && field === 'timezone') message = t('badZone', body.timezone);
-    else if (code === 'EXPORT.INVALID_REQUEST' && field.startsWith('filters.') && LABEL[field.slice(8)]) message = t('badFilter', t(LABEL[field.slice(8)]));
-    else message = codeMessage({ ...answer, code, message: p.message });
-    return { field, message };
-  });
-}
-
-// A failed job says why in English text (no code): the known reasons in the page's words.
-function jobError(job) {
-  const text = job.error || '';
-  if (/interrupted|stopping|shutting down/.test(text)) return t('jobInterrupted');
-  const cap = /^([\d,]+) cases match; an export holds at most ([\d,]+)/.exec(text);
-  if (cap) return t('tooManyRows', Number(cap[1].replace(/,/g, '')), Number(cap[2].replace(/,/g, '')));
-  return t('jobFailed', text);
-}
-
 /** A message whose dates never break at their hyphens ("2026-" at a line's end, "02-28" on the next). */
 function setText(el, text) {
   el.replaceChildren(...String(text).split(/(\d{4}-\d{2}-\d{2})/).map((part, i) =>
@@ -246,35 +193,6 @@ function showErrors(problems) {
   // The first field to fix, in the form's order; a group of checkboxes takes focus on its first box.
   const first = $('export-form').querySelector('[aria-invalid="true"]');
   if (first) (first.matches('input, textarea') ? first : first.querySelector('input'))?.focus();
-}
-
-function dateProblems(body) {
-  const out = [];
-  const today = todayIn(body.timezone);
-  const from = body.from && normalizeDate(body.from);
-  const to = body.to && normalizeDate(body.to);
-  if (!body.from) out.push({ field: 'from', message: t('needFrom') });
-  else if (!from) out.push({ field: 'from', message: t('badDate') });
-  else if (from < rules.statsStartDate) out.push({ field: 'from', message: t('tooEarly', rules.statsStartDate) });
-  else if (from > today) out.push({ field: 'from', message: t('futureFrom', today) });
-  if (!body.to) out.push({ field: 'to', message: t('needTo') });
-  else if (!to) out.push({ field: 'to', message: t('badDate') });
-  else if (from && to < from) out.push({ field: 'to', message: t('reversed') });
-  else if (from && to > latestTo(from)) out.push({ field: 'to', message: t('tooLong', latestTo(from)) });
-  else if (to > today) out.push({ field: 'to', message: t('futureTo', today) });
-  return out;
-}
-
-function clientProblems(body, confirm) {
-  const out = dateProblems(body);
-  if (!body.password) out.push({ field: 'password', message: t('needPassword') });
-  else if (!/^[A-Za-z0-9]{4,64}$/.test(body.password)) out.push({ field: 'password', message: t('badPassword') });
-  if (body.password && !confirm) out.push({ field: 'passwordConfirm', message: t('needConfirm') });
-  else if (confirm !== body.password) out.push({ field: 'passwordConfirm', message: t('passwordMismatch') });
-  const reason = reasonLength(body.reason);
-  if (!reason) out.push({ field: 'reason', message: t('needReason') });
-  else if (reason > 500) out.push({ field: 'reason', message: t('reasonTooLong') });
-  return out;
 }
 
 function readForm() {
