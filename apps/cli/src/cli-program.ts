@@ -26,7 +26,7 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER) {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export const COMMAND_NAMES = ['migrate', 'project', 'export', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'] as const;
+export const COMMAND_NAMES = ['migrate', 'project', 'export', 'feed', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'] as const;
 
 /** Every command, its options and help; commander parses and checks them, the actions do the work. */
 export function buildProgram(io: CliIo, run: Runner): Command {
@@ -81,6 +81,15 @@ export function buildProgram(io: CliIo, run: Runner): Command {
         'Exit codes: 0 written, 2 invalid input (nothing was written), 1 any other failure. Ctrl-C removes the partial file.',
     )
     .action((opts) => run('export', lazy('./commands/export.command', 'exportCommand'), opts));
+
+  program
+    .command('feed')
+    .description("write a channel's case changes after --cursor as NDJSON, page after page, and print the cursor to resume from")
+    .requiredOption('--channel <id>', 'the channel')
+    .requiredOption('--out <file>', 'where to write the NDJSON (it appears only complete)')
+    .option('--cursor <cursor>', 'resume after this cursor (none: from the beginning)')
+    .option('--limit <n>', 'items a page', integer(1, 1000))
+    .action((opts) => run('feed', lazy('./commands/feed.command', 'feedCommand'), opts));
 
   program
     .command('start')
