@@ -8,7 +8,7 @@ import { embeddedDataDir } from '@casestats/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASESTATS_BIN, REPO_ROOT, TestDatabase, createTestDatabase, runCasestats } from '@casestats/testing';
 
-const COMMANDS = ['migrate', 'project', 'export', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'];
+const COMMANDS = ['migrate', 'project', 'export', 'feed', 'start', 'projector', 'rebuild', 'serve', 'token', 'simulate'];
 
 const freePort = () =>
   new Promise<number>((resolve) => {
