@@ -149,28 +149,33 @@ describe('casestats exit codes on the embedded PostgreSQL (DATABASE_URL unset)',
 });
 
 describe('casestats serve under npx: one Ctrl-C arrives twice', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase('cs_cli_signal');
+  let data: string;
+  beforeAll(() => {
+    data = mkdtempSync(join(tmpdir(), 'casestats-serve-'));
   });
-  afterAll(async () => {
-    await db?.drop();
+  afterAll(() => {
+    rmSync(dirname(embeddedDataDir(join(data, 'pg'))), { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
   });
 
   it('the forwarded copy does not cut the orderly stop short: exit 0', async () => {
-    const env = { DATABASE_URL: db.url, EXPORT_JWT_SECRET: 'a-long-enough-test-secret', EXPORT_PORT: '0', CASESTATS_DATA_DIR: mkdtempSync(join(tmpdir(), 'casestats-serve-')) };
+    // On the embedded database, whose stop takes a moment: the copy lands while serve is stopping.
+    const env = { DATABASE_URL: '', EXPORT_JWT_SECRET: 'a-long-enough-test-secret', EXPORT_PORT: '0', CASESTATS_DATA_DIR: data, EMBEDDED_PG_PORT: String(await freePort()) };
     const child = spawn(process.execPath, [CASESTATS_BIN, 'serve'], { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 120_000;
-    while (!output.includes('export app on')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not start: ${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const until = async (text: string) => {
+      const deadline = Date.now() + 120_000;
+      while (!output.includes(text)) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${text}": ${output}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    await until('export app on');
     child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 20));
+    await until('stopping: ending the running exports');
     child.kill('SIGINT');
     expect(await exited, output).toBe(0);
     expect(output).not.toMatch(/interrupted by SIGINT/);
