@@ -8,11 +8,13 @@
  * (from the first stored batch on) is printed beside it.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { loadConfig } from '@casestats/config';
-import { createKafka, publishEvents, rebuildProjection } from '@casestats/kafka-source';
+import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/kafka-source';
 import { startProjector } from '@casestats/projector-api';
 import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
@@ -21,7 +23,7 @@ import { runApart } from './apart';
 import { REPEATS, median, range } from './stats';
 
 const N = Number(process.argv[2] ?? 1_000_000);
-/** A child's part (see measureApart): `noop` or `project`, with the topic. */
+/** A child's part (see measureApart): `noop` or `project`, with the topic, or `file`, with the NDJSON file. */
 const [part, partTopic] = [process.argv[3], process.argv[4]];
 const quiet = () => undefined;
 
@@ -189,14 +191,29 @@ async function freshness(brokers: string[], perSecond: number, seconds: number):
   return { p50: lat[Math.floor(lat.length * 0.5)], p99: lat[Math.floor(lat.length * 0.99)] };
 }
 
+/** `casestats project`'s path: the file through the projector's pipeline into a fresh database, from the call to its return. */
+async function fileRate(file: string, n: number): Promise<number> {
+  const db = await createTestDatabase('cs_benchfile');
+  const ds = createDataSource(db.url);
+  await ds.initialize();
+  await migrate(ds);
+  const started = performance.now();
+  const stats = await projectEventsFile(ds, 'proj_1', file);
+  const seconds = (performance.now() - started) / 1000;
+  await ds.destroy();
+  await db.drop();
+  if (stats.applied + stats.duplicates !== n) throw new Error(`the file path applied ${stats.applied} + ${stats.duplicates} of ${n}`);
+  return n / seconds;
+}
+
 /** Runs this file again as `part` in a fresh process with this one's Node flags. */
-function measureApart<T>(what: 'noop' | 'project', topic: string, n: number): T {
+function measureApart<T>(what: 'noop' | 'project' | 'file', topic: string, n: number): T {
   return runApart<T>('bench/projector.bench.ts', [String(n), what, topic], process.execArgv);
 }
 
 async function runPart(): Promise<void> {
   const { brokers } = await ensureKafka();
-  const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N);
+  const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : part === 'file' ? await fileRate(partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N);
   console.log(JSON.stringify(result));
   process.exit(0);
 }
@@ -206,7 +223,13 @@ async function main() {
   const { brokers } = await ensureKafka();
   const topic = uniqueTopic('bench-proj');
   await createTopic(brokers, topic, 3);
-  const sent = await publishEvents(createKafka(brokers, 'bench'), topic, take(N, 1), 2000);
+  const events = take(N, 1);
+  const sent = await publishEvents(createKafka(brokers, 'bench'), topic, events, 2000);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-file-'));
+  const file = join(dir, 'events.ndjson');
+  const out = openSync(file, 'w');
+  for (let i = 0; i < events.length; i += 10_000) writeSync(out, `${events.slice(i, i + 10_000).map((e) => JSON.stringify(e)).join('\n')}\n`);
+  closeSync(out);
   console.log(`published ${sent} events to ${topic} (3 partitions)`);
   // The floor and the projector alternately, REPEATS times: the medians, with the range of the ratios.
   const floors: number[] = [];
@@ -228,6 +251,11 @@ async function main() {
   console.log(row('rebuild', runs.map((x) => x.rebuild)));
   // Against the median floor: one run, it says how three processes compare, not a goal of its own.
   console.log(row('projector ×3 processes, one group,', [await scaledOutRate(brokers, topic, sent, 3)]));
+  // The same events from a file (casestats project): the same lanes, apply threads and batch sizes.
+  const fileRates: number[] = [];
+  for (let i = 0; i < REPEATS; i++) fileRates.push(measureApart<number>('file', file, sent));
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`| casestats project (file) ${sent.toLocaleString('en-US')} events | ${Math.round(median(fileRates))} ev/s${range(fileRates, 0)} | no-op consumer ${Math.round(floor)} ev/s | ${(median(fileRates) / floor).toFixed(2)}x |`);
   const fresh = await freshness(brokers, 1000, 20);
   console.log(`| freshness at 1,000 events/s | p50 ${Math.round(fresh.p50)} ms | p99 ${Math.round(fresh.p99)} ms | |`);
   process.exit(0);
