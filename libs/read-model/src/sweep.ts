@@ -4,6 +4,7 @@ import { inTransaction } from './sql';
 import { activeSchema } from './projection-registry';
 import { loadDueChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
+import { pruneCaseChangeLog } from './case-changes.repository';
 
 /**
  * Completes every case whose recording window has passed at `now` (the caller passes the wall
@@ -61,10 +62,15 @@ export function startSweeper(
   now: () => number,
   report: (completed: number, error?: Error) => void,
 ): Sweeper {
+  let pruned: Awaited<ReturnType<typeof pruneCaseChangeLog>>['next'] = null;
   const sweep = async () => {
     try {
       const until = Math.min(now(), options.horizon ? await options.horizon() : Infinity) - options.graceMs;
-      report(Number.isFinite(until) ? await sweepDueCases(db, await activeSchema(db), until) : 0);
+      const schema = await activeSchema(db);
+      const completed = Number.isFinite(until) ? await sweepDueCases(db, schema, until) : 0;
+      // The change feed's housekeeping: a bounded step through its log each tick.
+      pruned = (await pruneCaseChangeLog((text, params) => db.query(text, params), schema, pruned)).next;
+      report(completed);
     } catch (err) {
       report(0, err as Error);
     }
