@@ -17,7 +17,7 @@ const LIST = { each: true } as const;
 /** The values a filter takes are the field table's (libs/case-projection), never a copy of them. */
 const oneOf = (values: readonly string[]) => ({ each: true, message: `each value of $property must be one of ${values.join(', ')}` });
 /** No control characters: PostgreSQL refuses NUL in text, and none belongs in an id, a tag or a zone. */
-export const NO_CONTROLS = /^[^\u0000-\u001f\u007f]*$/;
+export const NO_CONTROLS = /^\P{Cc}*$/u;
 const plain = { each: true, message: 'each value of $property must have no control characters' };
 
 export class ExportFiltersDto {

@@ -44,7 +44,7 @@ const MAX_DEPTH = 3;
 /** Spaces, format characters (zero-width, bidi marks), controls and the blank letters of Hangul and Braille. */
 const INVISIBLE = /[\s\p{Cf}\p{Cc}\p{Z}\u115f\u1160\u3164\uffa0\u2800]/gu;
 /** A reason may span lines; no other control character belongs in it (PostgreSQL refuses NUL). */
-const REASON_CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const REASON_CONTROLS = /(?![\t\n\r])\p{Cc}/u;
 const MAX_REASON = 500;
 
 /**
@@ -55,8 +55,8 @@ const MAX_REASON = 500;
 function structuralProblems(body: object): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const stack: { value: object; path: string; depth: number }[] = [{ value: body, path: '', depth: 0 }];
-  while (stack.length && problems.length < 10) {
-    const { value, path, depth } = stack.pop()!;
+  for (let next = stack.pop(); next && problems.length < 10; next = stack.pop()) {
+    const { value, path, depth } = next;
     for (const key of Object.keys(value)) {
       const field = path ? `${path}.${key}` : key;
       const child = (value as Record<string, unknown>)[key];

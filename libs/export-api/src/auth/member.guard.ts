@@ -10,7 +10,7 @@ import { AUDIT, CONFIG, LOG, MEMBER_LIMIT } from '../tokens';
 export type MemberRequest = Request & { member: Member };
 
 /** A channel id as the events carry them: 1-128 characters, no control character (PostgreSQL refuses NUL). */
-const CHANNEL_ID = /^[^\u0000-\u001f\u007f]{1,128}$/;
+const CHANNEL_ID = /^\P{Cc}{1,128}$/u;
 
 /** Export requests per member, shared by every guard of the app. */
 export function memberRateLimit(config: Config): RateLimiter {

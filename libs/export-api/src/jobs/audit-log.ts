@@ -9,7 +9,7 @@ const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'direction
 
 /** What a request said, bounded and storable whatever it was: PostgreSQL refuses NUL in text and in jsonb. */
 function storable(text: string, max: number): string {
-  return text.replace(/\u0000/g, '\ufffd').slice(0, max);
+  return text.replaceAll('\u0000', '\ufffd').slice(0, max);
 }
 
 /** The known filters only, 50 values of 200 characters each at most: a refused body is not kept whole. */
