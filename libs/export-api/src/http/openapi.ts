@@ -7,7 +7,6 @@ const channel = { name: 'channelId', in: 'path', required: true, schema: { type:
 const id = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
 const coded = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
 const errors = {
-  '400': coded('a channel id of more than 128 characters or with control characters (INPUT.INVALID)'),
   '401': coded('no valid bearer token: it needs sub, exp and iat, not issued in the future, living 30 days at most (AUTH.UNAUTHENTICATED)'),
   '403': coded('no caseStats:download permission, or another channel (AUTH.FORBIDDEN)'),
   '429': coded('too many requests from this client address a minute (EXPORT_RATE_LIMIT_PER_ADDRESS), with Retry-After (INPUT.RATE_LIMITED)'),
@@ -100,7 +99,7 @@ export const openApiDocument = {
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
         responses: {
           '202': { description: 'accepted', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, totalRows: { type: 'integer' } } } } } },
-          '400': { description: 'a rule was broken (each problem names its field; a key the request does not have is one), or more cases match than the cap (EXPORT_MAX_ROWS, 1,000,000 unless set)', content: { 'application/json': { schema: error } } },
+          '400': { description: 'a rule was broken (each problem names its field; a key the request does not have is one), a channel id with control characters (INPUT.INVALID), or more cases match than the cap (EXPORT_MAX_ROWS, 1,000,000 unless set)', content: { 'application/json': { schema: error } } },
           '413': coded('the body is over 100 kB (INPUT.TOO_LARGE)'),
           '415': coded('a body that is not JSON (form-encoded included), or a Content-Encoding other than gzip or deflate (INPUT.UNSUPPORTED_MEDIA_TYPE)'),
           ...errors,
