@@ -30,10 +30,12 @@ interface SheetCase {
   name: string;
   columns: ColumnSpec[];
   rows: CellValue[][];
+  autoFilter?: boolean;
 }
 
 const CASE_SHEET: SheetCase = {
   name: 'Case data',
+  autoFilter: true,
   columns: [
     { header: 'createdAt', kind: 'date' },
     { header: 'caseId', kind: 'string', width: 24 },
@@ -57,14 +59,16 @@ const CASE_SHEET: SheetCase = {
 
 const USER_SHEET: SheetCase = {
   name: '사용자 데이터',
+  autoFilter: true,
   columns: [
     { header: 'userId', kind: 'string' },
     { header: 'name', kind: 'string' },
     { header: 'profile.age', kind: 'number' },
+    { header: 'profile.vip', kind: 'string' },
   ],
   rows: [
-    ['u1', '김민준', 31],
-    ['u2', 'Maria García', null],
+    ['u1', '김민준', 31, true],
+    ['u2', 'Maria García', null, false],
     ['u3', null, 7.25],
   ],
 };
@@ -83,8 +87,9 @@ const INFO_SHEET: SheetCase = {
 };
 
 /** What a cell should read as, from what was written. */
-function expected(value: CellValue, kind: ColumnSpec['kind']): { t: string; v: string | number; fmt: string } | null {
+function expected(value: CellValue, kind: ColumnSpec['kind']): { t: string; v: string | number | boolean; fmt: string } | null {
   if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'boolean') return { t: 'b', v: value, fmt: 'General' };
   if (typeof value === 'number') {
     if (kind === 'date') {
       const ms = Math.round((value - 25_569) * 86_400_000);
@@ -101,7 +106,7 @@ function expected(value: CellValue, kind: ColumnSpec['kind']): { t: string; v: s
 async function writeBook(path: string, sheets: SheetCase[], extra: { zip64Threshold?: number; cellReferences?: 'all' | 'afterGaps' } = {}) {
   const book = await createEncryptedWorkbook({ path, password: PASSWORD, spinCount: SPIN, ...extra });
   for (const s of sheets) {
-    const w = book.addSheet(s.name, s.columns);
+    const w = book.addSheet(s.name, s.columns, { autoFilter: s.autoFilter });
     for (const row of s.rows) {
       const wait = w.writeRow(row);
       if (wait !== true) await wait;
@@ -168,6 +173,11 @@ describe('createEncryptedWorkbook', () => {
     }
   });
 
+  it('puts filter buttons on the header of the sheets that ask for them, over every row written', async () => {
+    const book = await readWithPython('cells', path, PASSWORD);
+    expect(book.sheets.map((s) => s.autoFilter)).toEqual(['A1:E11', 'A1:D4', null]);
+  });
+
   it('never turns text into a formula, whatever it starts with', async () => {
     const book = await readWithPython('cells', path, PASSWORD);
     const texts = book.sheets.flatMap((s) => s.rows.flat()).filter((c): c is PyCell => !!c && typeof c.v === 'string');
@@ -196,7 +206,7 @@ describe('createEncryptedWorkbook', () => {
           const got = ws.cell(r + 2, c + 1).value();
           const where = `${sheet.name}!R${r + 2}C${c + 1}`;
           if (!want) return expect(got, where).toBeUndefined();
-          if (typeof row[c] === 'number') return expect(got, where).toBe(row[c]);
+          if (typeof row[c] === 'number' || typeof row[c] === 'boolean') return expect(got, where).toBe(row[c]);
           // xlsx-populate turns text that looks like a number into one; compare as text.
           expect(excelUnescape(String(got)), where).toBe(want.v);
         });
@@ -218,7 +228,7 @@ describe('ZIP64 inside the encrypted package', () => {
     expect(zip.bad).toBeNull();
     expect(zip.entries.find((e) => e.name === 'xl/worksheets/sheet1.xml')?.extractVersion).toBe(45);
     const book = await readWithPython('cells', path, PASSWORD);
-    expect(book.sheets[0]!.rows[1]!.map((c) => c?.v ?? null)).toEqual(['u1', '김민준', 31]);
+    expect(book.sheets[0]!.rows[1]!.map((c) => c?.v ?? null)).toEqual(['u1', '김민준', 31, true]);
   });
 });
 

@@ -36,9 +36,14 @@ export interface SheetWriter {
   end(): Promise<void>;
 }
 
+export interface SheetOptions {
+  /** Filter buttons on the header row over all the sheet's rows (the header is always frozen). */
+  autoFilter?: boolean;
+}
+
 export interface EncryptedWorkbookWriter {
   /** Starts the next sheet; the previous one must have ended. */
-  addSheet(name: string, columns: ColumnSpec[]): SheetWriter;
+  addSheet(name: string, columns: ColumnSpec[], options?: SheetOptions): SheetWriter;
   /** Writes the remaining parts and seals the file. On failure the file is deleted. */
   finish(): Promise<WorkbookResult>;
   /** Stops and deletes the partial file. */
@@ -67,6 +72,7 @@ export async function createEncryptedWorkbook(opts: EncryptedWorkbookOptions): P
 
 class Workbook implements EncryptedWorkbookWriter {
   private readonly sheetNames: string[] = [];
+  private readonly sheets: Sheet[] = [];
   private current: Sheet | null = null;
   private state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
   private abortedBy: Error | undefined;
@@ -77,14 +83,15 @@ class Workbook implements EncryptedWorkbookWriter {
     private readonly cellReferences: CellReferences | undefined,
   ) {}
 
-  addSheet(name: string, columns: ColumnSpec[]): SheetWriter {
+  addSheet(name: string, columns: ColumnSpec[], options: SheetOptions = {}): SheetWriter {
     this.assertOpen();
     if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
     checkSheetName(name, this.sheetNames);
-    const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0, cellReferences: this.cellReferences });
+    const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0, cellReferences: this.cellReferences, autoFilter: options.autoFilter });
     const entry = this.zip.openEntry(sheetPartName(this.sheetNames.length));
     this.sheetNames.push(name);
     this.current = new Sheet(name, xml, entry, this);
+    this.sheets.push(this.current);
     return this.current;
   }
 
@@ -94,7 +101,7 @@ class Workbook implements EncryptedWorkbookWriter {
     try {
       if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
       if (!this.sheetNames.length) throw new Error('a workbook needs at least one sheet');
-      await this.zip.addFile('xl/workbook.xml', Buffer.from(workbook(this.sheetNames)));
+      await this.zip.addFile('xl/workbook.xml', Buffer.from(workbook(this.sheetNames, this.sheets.map((s) => s.filterRange()))));
       await this.zip.addFile('xl/_rels/workbook.xml.rels', Buffer.from(workbookRels(this.sheetNames.length)));
       await this.zip.addFile('_rels/.rels', Buffer.from(rootRels()));
       await this.zip.addFile('[Content_Types].xml', Buffer.from(contentTypes(this.sheetNames.length)));
@@ -161,6 +168,10 @@ class Sheet implements SheetWriter {
     return this.rows;
   }
 
+  filterRange(): string | null {
+    return this.xml.filterRange(this.rows);
+  }
+
   writeRow(values: readonly CellValue[]): boolean | Promise<void> {
     if (this.closing) throw new Error(`sheet "${this.name}" has ended`);
     this.book.checkHealthy();
@@ -191,7 +202,7 @@ class Sheet implements SheetWriter {
 
   private async close(): Promise<void> {
     try {
-      const wait = this.append(this.xml.tail());
+      const wait = this.append(this.xml.tail(this.rows));
       if (wait !== true) await wait;
       if (this.used) await this.flush();
       await this.entry.end();

@@ -4,7 +4,7 @@
  * string costs a single regular-expression test unless it holds something that needs escaping.
  */
 
-export type CellValue = string | number | null | undefined;
+export type CellValue = string | number | boolean | null | undefined;
 export type ColumnKind = 'string' | 'number' | 'date';
 
 export interface ColumnSpec {
@@ -126,6 +126,8 @@ export interface SheetXmlOptions {
   /** Marks the sheet as the selected tab (the first sheet of a workbook). */
   selected?: boolean;
   cellReferences?: CellReferences;
+  /** Filter buttons on the header row, over every column and row of the sheet. */
+  autoFilter?: boolean;
 }
 
 export class SheetXml {
@@ -179,8 +181,8 @@ export class SheetXml {
 
   /**
    * One data row. Strings are inline strings, never formulas whatever they start with; finite
-   * numbers are numbers (styled as date-time in date columns); null, undefined, '' and non-finite
-   * numbers leave the cell out.
+   * numbers are numbers (styled as date-time in date columns); booleans are boolean cells; null,
+   * undefined, '' and non-finite numbers leave the cell out.
    */
   row(values: readonly CellValue[], rowNumber: number): string {
     if (values.length > this.columnCount) throw new RangeError(`row ${rowNumber} has ${values.length} values for ${this.columnCount} columns`);
@@ -196,6 +198,8 @@ export class SheetXml {
       } else if (typeof v === 'string') {
         if (v === '') continue;
         xml += (i === implied ? '<c' : this.cellStart[i] + r + '"') + ' t="inlineStr"><is>' + inlineText(v) + '</is></c>';
+      } else if (typeof v === 'boolean') {
+        xml += (i === implied ? '<c' : this.cellStart[i] + r + '"') + ' t="b"><v>' + (v ? '1' : '0') + '</v></c>';
       } else if (v !== null && v !== undefined) {
         throw new TypeError(`row ${rowNumber}, column ${i + 1}: unsupported cell value of type ${typeof v}`);
       } else {
@@ -206,7 +210,14 @@ export class SheetXml {
     return xml + '</row>';
   }
 
-  tail(): string {
-    return '</sheetData></worksheet>';
+  /** The range the header's filter buttons cover, once the sheet holds `dataRows` rows; null without them. */
+  filterRange(dataRows: number): string | null {
+    return this.opts.autoFilter ? `A1:${columnLetters(this.columnCount - 1)}${dataRows + 1}` : null;
+  }
+
+  /** After the last row: closes the sheet data, then the header's filter (the schema places autoFilter right after sheetData). */
+  tail(dataRows = 0): string {
+    const range = this.filterRange(dataRows);
+    return '</sheetData>' + (range ? `<autoFilter ref="${range}"/>` : '') + '</worksheet>';
   }
 }

@@ -86,6 +86,17 @@ describe('SheetXml', () => {
 
   it('refuses rows wider than the header and values of other types', () => {
     expect(() => sheet.row([1, 2, 3, 4], 2)).toThrow(/4 values for 3 columns/);
-    expect(() => sheet.row([true as unknown as number], 2)).toThrow(/unsupported cell value of type boolean/);
+    expect(() => sheet.row([10n as unknown as number], 2)).toThrow(/unsupported cell value of type bigint/);
+  });
+
+  it('writes booleans as boolean cells', () => {
+    expect(sheet.row([true, false], 5)).toBe('<row r="5"><c t="b"><v>1</v></c><c t="b"><v>0</v></c></row>');
+  });
+
+  it('closes the sheet with a filter over the header and every row when asked, and without one otherwise', () => {
+    const filtered = new SheetXml([{ header: 'a', kind: 'string' }, { header: 'b', kind: 'number' }], { autoFilter: true });
+    expect(filtered.tail(3)).toBe('</sheetData><autoFilter ref="A1:B4"/></worksheet>');
+    expect(filtered.tail(0)).toBe('</sheetData><autoFilter ref="A1:B1"/></worksheet>');
+    expect(sheet.tail()).toBe('</sheetData></worksheet>');
   });
 });

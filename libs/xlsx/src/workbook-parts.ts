@@ -39,13 +39,23 @@ export function rootRels(): string {
   );
 }
 
-export function workbook(sheetNames: string[]): string {
+/** `filters[i]`: the range of sheet i's header filter (as SheetXml.filterRange gives it), or null. */
+export function workbook(sheetNames: string[], filters: (string | null)[] = []): string {
   const sheets = sheetNames.map((name, i) => `<sheet name="${escapeAttribute(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
+  // Excel keeps each sheet's filter range as this hidden name, and expects it beside an autoFilter.
+  let names = '';
+  filters.forEach((range, i) => {
+    if (!range) return;
+    const absolute = range.replace(/([A-Z]+)(\d+)/g, '$$$1$$$2');
+    names += `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${escapeAttribute(`'${sheetNames[i].replace(/'/g, "''")}'!${absolute}`)}</definedName>`;
+  });
   return (
     XML_DECL +
     `<workbook xmlns="${MAIN_NS}" xmlns:r="${DOC_REL_NS}">` +
     '<workbookPr/><bookViews><workbookView activeTab="0"/></bookViews>' +
-    `<sheets>${sheets}</sheets></workbook>`
+    `<sheets>${sheets}</sheets>` +
+    (names ? `<definedNames>${names}</definedNames>` : '') +
+    '</workbook>'
   );
 }
 

@@ -29,6 +29,7 @@ export interface PyCell {
 export interface PySheet {
   name: string;
   freeze: string | null;
+  autoFilter: string | null;
   widths: Record<string, number>;
   rows: (PyCell | null)[][];
 }

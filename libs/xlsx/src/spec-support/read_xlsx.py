@@ -51,6 +51,7 @@ def cells(plain):
         sheets.append({
             "name": ws.title,
             "freeze": ws.freeze_panes,
+            "autoFilter": ws.auto_filter.ref,
             "widths": widths,
             "rows": [[cell_json(c) for c in row] for row in ws.iter_rows()],
         })
