@@ -14,6 +14,7 @@ import {
   runCasestats,
   sheetObjects,
   compareWithLibreOffice,
+  exportInfoOf,
 } from '@casestats/testing';
 
 const PASSWORD = 'Secret42';
@@ -76,7 +77,7 @@ describe('casestats CLI: fixtures → PostgreSQL → encrypted XLSX', () => {
     expect(readdirSync(dir).filter((f) => f.includes('all'))).toEqual(['all.xlsx']);
 
     const book = await readEncryptedXlsx(out, PASSWORD);
-    expect(book.order).toEqual(['Case data', 'User data', 'Export info']);
+    expect(book.order).toEqual(['Case data', 'User data', 'Export info', '필드 설명']);
     const expected = expectedCases()
       .filter((e) => e.channelId === 'ch-1')
       .sort((a, b) => String(a.userChatCaseCreatedAt).localeCompare(String(b.userChatCaseCreatedAt)));
@@ -107,14 +108,14 @@ describe('casestats CLI: fixtures → PostgreSQL → encrypted XLSX', () => {
       .map(({ channelId: _c, ...u }) => u);
     expect(users.map((u) => Object.fromEntries(Object.entries(u).filter(([, v]) => v !== null)))).toEqual(wantUsers);
 
-    const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
+    const info = exportInfoOf(book);
     expect(info).toMatchObject({ channel: 'ch-1', from: '2025-06-26', to: '2025-12-26', timezone: 'Asia/Seoul', reason: 'monthly review', caseRows: 7, userRows: 3 });
 
     // A real spreadsheet application puts every cell where openpyxl did, so where it belongs
     // (a cell carries its reference only after a gap), and shows the same text and times.
     const office = await compareWithLibreOffice(out, PASSWORD);
     expect(office.mismatches).toEqual([]);
-    expect(Object.keys(office.sheets)).toEqual(['Case data', 'User data', 'Export info']);
+    expect(Object.keys(office.sheets)).toEqual(['Case data', 'User data', 'Export info', '필드 설명']);
     expect(office.sheets['Case data']).toBe(book.sheets['Case data'].flat().filter((c) => c !== null).length);
   }, 240_000);
 

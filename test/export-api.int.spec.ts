@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
 import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
-import { SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
+import { SCENARIOS_FILE, TestDatabase, createTestDatabase, exportInfoOf, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
 import { ExportServer, startExportServer } from '@casestats/export-api';
 import { signMemberToken } from '@casestats/export-api';
 import type { DataSource } from 'typeorm';
@@ -172,7 +172,7 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     expect(sheetObjects(book, 'Case data').map((r) => r.userChatCaseId)).toEqual([
       'uc-basic-1', 'uc-reopen-1', 'uc-reopen-2', 'uc-phone-1', 'uc-phone-2', 'uc-phone-3', 'uc-v1-1',
     ]);
-    const info = Object.fromEntries(sheetObjects(book, 'Export info').map((r) => [r.field, r.value]));
+    const info = exportInfoOf(book);
     expect(info.exportedBy).toBe('김팀장 (m-1)');
 
     // The audit log has a permission of its own (issue 21 item 6).

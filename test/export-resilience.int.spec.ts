@@ -150,7 +150,7 @@ describe('export jobs survive failures', () => {
     const res = await api(server.url, `/api/channels/ch-1/case-exports/${id}/file`);
     const path = join(dir, 'retried.xlsx');
     writeFileSync(path, Buffer.from(await res.arrayBuffer()));
-    expect(await countEncryptedXlsxRows(path, 'Secret42')).toEqual({ 'Case data': ROWS + 1, 'User data': 4, 'Export info': 13 });
+    expect(await countEncryptedXlsxRows(path, 'Secret42')).toEqual({ 'Case data': ROWS + 1, 'User data': 4, 'Export info': 13, '필드 설명': 48 });
     await server.close();
     server = undefined;
     await own.destroy();

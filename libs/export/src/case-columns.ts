@@ -58,7 +58,7 @@ function cellOf(f: CaseFieldDef): Column['cell'] {
 
 function profileCell(value: unknown): CellValue {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'number') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return value;
   return String(value);
 }
 

@@ -2,12 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { CaseSnapshot, activeSchema, dataSourceUrl } from '@casestats/read-model';
-import { MAX_CELL_CHARS, TRUNCATED_MARK, createEncryptedWorkbook } from '@casestats/xlsx';
+import { CaseSnapshot, activeSchema, dataSourceUrl, type CaseSelection, type CaseSlice, type UserRowForExport } from '@casestats/read-model';
+import {
+  createEncryptedWorkbook,
+  type CellValue,
+  type EncryptedWorkbookOptions,
+  type EncryptedWorkbookWriter,
+  type SheetWriter,
+  type WorkbookResult,
+} from '@casestats/xlsx';
 import { ValidExportRequest, assertWithinRowCap } from './export-rules';
 import { caseSheet, userSheet } from './case-columns';
 import { Zone } from './zoned-time';
-import { CaseSheetWorkers } from './case-sheet.producer';
+import { DEFAULT_EXPORT_LANGUAGE, FIELD_GUIDE_SHEET, exportInfoColumns, exportInfoRows, fieldGuideSheet, type ExportInfoFacts, type ExportLanguage } from './export-info';
+import { CaseSheetWorkers, type CaseRowsJob } from './case-sheet.producer';
 
 /**
  * zlib level for the sheets. Measured on 303k simulator case rows (509 MB of sheet XML): level 5
@@ -39,6 +47,8 @@ export interface ExportRunOptions {
   /** Key-derivation rounds; 100,000 as Excel writes. Tests may lower it. */
   spinCount?: number;
   schema?: string;
+  /** The language of Export info and the field guide; Korean by default. */
+  language?: ExportLanguage;
 }
 
 export interface ExportResult {
@@ -56,109 +66,173 @@ export function exportFileName(channelId: string, from: string, to: string): str
 /**
  * The export, one path for the CLI, the HTTP job and the benchmark: snapshot → count and cap →
  * rows through a cursor → cells → encrypted workbook, written under a temporary name and renamed
- * into place only when complete. Only ciphertext ever reaches the disk.
+ * into place only when complete. Only ciphertext ever reaches the disk. Each resource is released
+ * at the end of the scope that opened it, in reverse order, whether the export succeeded or not.
  */
 export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   const { request, db } = opts;
   const schema = opts.schema ?? (await activeSchema(db));
-  const snapshot = await CaseSnapshot.open(db, schema, request.selection);
-  const partial = join(dirname(opts.outPath), `.${basename(opts.outPath)}.${randomBytes(6).toString('hex')}.partial`);
-  let book: Awaited<ReturnType<typeof createEncryptedWorkbook>> | undefined;
-  let opening: ReturnType<typeof createEncryptedWorkbook> | undefined;
-  let workers: CaseSheetWorkers | undefined;
-  let userSide: CaseSnapshot | undefined;
-  let userBatches: ReturnType<CaseSnapshot['users']> | undefined;
-  try {
-    const total = await snapshot.count();
-    assertWithinRowCap(total, opts.maxRows);
-    // Accepted: what takes time to start starts now, beside the queries below. The render threads
-    // load their modules, and the workbook derives its keys from the password (100,000 rounds).
-    if (total > 0) workers = new CaseSheetWorkers(opts.renderWorkers);
-    opening = createEncryptedWorkbook({ path: partial, password: request.password, spinCount: opts.spinCount, compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL });
-    opening.catch(() => undefined);
-    const zone = new Zone(request.timezone);
-    const url = dataSourceUrl(db, 'export');
-    const snapshotId = await snapshot.share();
-    // The User data sheet's queries run on a second connection in the same snapshot, so that
-    // PostgreSQL works them out while the case rows stream instead of after them.
-    userSide = await CaseSnapshot.join(url, snapshotId, schema, request.selection);
-    // One query at a time per connection: on the second one the slices, then the user queries,
-    // while the first one finds the case profile keys.
-    const side = userSide;
-    const slices = side.slices(opts.sliceMs ?? SLICE_MS);
-    const userProfileKeys = slices.then(() => side.userProfileKeys());
-    userBatches = side.users();
-    const batches = userBatches;
-    const firstUsers = userProfileKeys.then(() => batches.next());
+  await using snapshot = await CaseSnapshot.open(db, schema, request.selection);
+  const total = await snapshot.count();
+  assertWithinRowCap(total, opts.maxRows);
+  // Accepted: what takes time to start starts now, beside the queries below. The render threads
+  // load their modules, and the workbook derives its keys from the password (100,000 rounds).
+  await using workers = total > 0 ? new CaseSheetWorkers(opts.renderWorkers) : null;
+  await using file = new PartialWorkbook(opts.outPath, {
+    password: request.password,
+    spinCount: opts.spinCount,
+    compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL,
+  });
+  const url = dataSourceUrl(db, 'export');
+  const snapshotId = await snapshot.share();
+  await using users = await UserSideReads.open(url, snapshotId, schema, request.selection, opts.sliceMs ?? SLICE_MS);
+  const caseProfileKeys = await snapshot.caseProfileKeys();
+
+  const book = await file.opened;
+  const caseRows = await writeCaseSheet(book, workers, total, opts, {
+    url,
+    snapshotId,
+    slices: await users.slices,
+    schema,
+    selection: request.selection,
+    profileKeys: caseProfileKeys,
+    timezone: request.timezone,
+    caseUrlTemplate: opts.caseUrlTemplate,
+  });
+  const userRows = await writeUserSheet(book, users, opts.signal);
+  const language = opts.language ?? DEFAULT_EXPORT_LANGUAGE;
+  const info = exportInfo(opts, new Zone(request.timezone), caseRows, userRows);
+  await writeRows(book.addSheet('Export info', exportInfoColumns(language)), exportInfoRows(info, language));
+  const guide = fieldGuideSheet(language);
+  await writeRows(book.addSheet(FIELD_GUIDE_SHEET[language], guide.columns), guide.rows);
+  const done = await file.commit();
+  return { path: opts.outPath, caseRows, userRows, bytes: done.bytes, sha256: done.sha256 };
+}
+
+/**
+ * The Case data sheet. The rows are read and rendered by worker threads in the export's snapshot,
+ * while this thread compresses, encrypts and writes: they overlap instead of taking turns.
+ */
+async function writeCaseSheet(book: EncryptedWorkbookWriter, workers: CaseSheetWorkers | null, total: number, opts: ExportRunOptions, job: CaseRowsJob): Promise<number> {
+  const specs = caseSheet(job.profileKeys, { zone: new Zone(job.timezone), caseUrlTemplate: job.caseUrlTemplate }).specs;
+  const sheet = book.addSheet('Case data', specs, { autoFilter: true });
+  await opts.onProgress?.(0, total);
+  let written = 0;
+  let sinceProgress = 0;
+  for await (const chunk of workers ? workers.render(job) : []) {
+    opts.signal?.throwIfAborted();
+    const wait = sheet.writeRendered(chunk.xml, chunk.rows);
+    if (wait !== true && wait !== false) await wait;
+    written += chunk.rows;
+    sinceProgress += chunk.rows;
+    if (sinceProgress >= PROGRESS_ROWS) {
+      sinceProgress = 0;
+      await opts.onProgress?.(written, total);
+    }
+  }
+  if (written !== total) throw new Error(`the snapshot counted ${total} cases but ${written} were read`);
+  await opts.onProgress?.(written, total);
+  await sheet.end();
+  return written;
+}
+
+/** The User data sheet, from the reads that ran beside the case rows. */
+async function writeUserSheet(book: EncryptedWorkbookWriter, users: UserSideReads, signal: AbortSignal | undefined): Promise<number> {
+  const columns = userSheet(await users.profileKeys);
+  const sheet = book.addSheet('User data', columns.specs, { autoFilter: true });
+  for await (const batch of users.rows()) {
+    signal?.throwIfAborted();
+    for (const row of batch) {
+      const wait = sheet.writeRow(columns.toCells(row));
+      if (wait !== true && wait !== false) await wait;
+    }
+  }
+  await sheet.end();
+  return sheet.rowCount;
+}
+
+async function writeRows(sheet: SheetWriter, rows: readonly (readonly CellValue[])[]): Promise<void> {
+  for (const row of rows) {
+    const wait = sheet.writeRow(row);
+    if (wait !== true && wait !== false) await wait;
+  }
+  await sheet.end();
+}
+
+/**
+ * The User data sheet's queries, on a second connection in the same snapshot, so that PostgreSQL
+ * works them out while the case rows stream instead of after them. One query at a time per
+ * connection: the slices first (the case sheet needs them), then the user queries.
+ */
+class UserSideReads implements AsyncDisposable {
+  readonly slices: Promise<CaseSlice[]>;
+  readonly profileKeys: Promise<string[]>;
+  private readonly batches: AsyncGenerator<UserRowForExport[]>;
+  private readonly first: Promise<IteratorResult<UserRowForExport[]>>;
+
+  private constructor(private readonly side: CaseSnapshot, sliceMs: number) {
+    this.slices = side.slices(sliceMs);
+    this.profileKeys = this.slices.then(() => side.userProfileKeys());
+    this.batches = side.users();
+    this.first = this.profileKeys.then(() => this.batches.next());
     // Both are awaited after the case rows; an early failure must not go unhandled meanwhile.
-    userProfileKeys.catch(() => undefined);
-    firstUsers.catch(() => undefined);
-    const caseProfileKeys = await snapshot.caseProfileKeys();
-    const cases = caseSheet(caseProfileKeys, { zone, caseUrlTemplate: opts.caseUrlTemplate });
+    for (const p of [this.profileKeys, this.first]) p.catch(() => undefined);
+  }
 
-    book = await opening;
-    let written = 0;
-    const caseWriter = book.addSheet('Case data', cases.specs);
-    await opts.onProgress?.(0, total);
-    // The rows are read and rendered by worker threads in this same snapshot, while this thread
-    // compresses, encrypts and writes: they overlap instead of taking turns.
-    const job = { url, snapshotId, slices: await slices, schema, selection: request.selection, profileKeys: caseProfileKeys, timezone: request.timezone, caseUrlTemplate: opts.caseUrlTemplate };
-    const rendered = workers ? workers.render(job) : [];
-    let sinceProgress = 0;
-    for await (const chunk of rendered) {
-      opts.signal?.throwIfAborted();
-      const wait = caseWriter.writeRendered(chunk.xml, chunk.rows);
-      if (wait !== true && wait !== false) await wait;
-      written += chunk.rows;
-      sinceProgress += chunk.rows;
-      if (sinceProgress >= PROGRESS_ROWS) {
-        sinceProgress = 0;
-        await opts.onProgress?.(written, total);
-      }
+  static async open(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number): Promise<UserSideReads> {
+    return new UserSideReads(await CaseSnapshot.join(url, snapshotId, schema, sel), sliceMs);
+  }
+
+  async *rows(): AsyncGenerator<UserRowForExport[]> {
+    for (let next = await this.first; !next.done; next = await this.batches.next()) yield next.value;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    // A cursor left mid-way (the export failed first) is closed before its transaction ends; its
+    // own failure is the connection's, which close() deals with.
+    await this.batches.return(undefined).catch(() => undefined);
+    await this.side.close();
+  }
+}
+
+/**
+ * The encrypted file under a temporary name beside its destination. It starts opening at once, so
+ * that the key derivation overlaps the export's queries; commit() seals it and renames it into
+ * place, and a file not committed is aborted and removed when the scope ends.
+ */
+class PartialWorkbook implements AsyncDisposable {
+  readonly opened: Promise<EncryptedWorkbookWriter>;
+  private readonly path: string;
+  private committed = false;
+
+  constructor(
+    private readonly outPath: string,
+    options: Omit<EncryptedWorkbookOptions, 'path'>,
+  ) {
+    this.path = join(dirname(outPath), `.${basename(outPath)}.${randomBytes(6).toString('hex')}.partial`);
+    this.opened = createEncryptedWorkbook({ ...options, path: this.path });
+    // Awaited when the first sheet starts; a failure before then is reported there or not at all.
+    this.opened.catch(() => undefined);
+  }
+
+  async commit(): Promise<WorkbookResult> {
+    const done = await (await this.opened).finish();
+    await rename(this.path, this.outPath);
+    this.committed = true;
+    await syncDirectory(dirname(this.outPath));
+    return done;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.committed) return;
+    // Never throws: the export's own error is the one to report.
+    try {
+      const book = await this.opened;
+      await book.abort(new Error('the export did not complete'));
+    } catch {
+      // The workbook never opened, or its abort failed: the removal below is what matters.
     }
-    if (written !== total) throw new Error(`the snapshot counted ${total} cases but ${written} were read`);
-    await opts.onProgress?.(written, total);
-    await caseWriter.end();
-
-    let userRows = 0;
-    const users = userSheet(await userProfileKeys);
-    const userWriter = book.addSheet('User data', users.specs);
-    for (let next = await firstUsers; !next.done; next = await batches.next()) {
-      opts.signal?.throwIfAborted();
-      for (const row of next.value) {
-        const wait = userWriter.writeRow(users.toCells(row));
-        if (wait !== true && wait !== false) await wait;
-      }
-      userRows += next.value.length;
-    }
-    await userWriter.end();
-
-    const info = book.addSheet('Export info', [
-      { header: 'field', kind: 'string', width: 18 },
-      { header: 'value', kind: 'string', width: 60 },
-    ]);
-    for (const line of exportInfo(opts, zone, written, userRows)) {
-      const wait = info.writeRow(line);
-      if (wait !== true && wait !== false) await wait;
-    }
-    await info.end();
-
-    const done = await book.finish();
-    await rename(partial, opts.outPath);
-    await syncDirectory(dirname(opts.outPath));
-    return { path: opts.outPath, caseRows: written, userRows, bytes: done.bytes, sha256: done.sha256 };
-  } catch (err) {
-    // A workbook still opening when the export failed is aborted once it is open.
-    book ??= await opening?.catch(() => undefined);
-    await book?.abort(err as Error).catch(() => undefined);
-    await rm(partial, { force: true });
-    throw err;
-  } finally {
-    await workers?.stop();
-    // A user cursor left mid-way (the export failed first) is closed before its transaction ends.
-    await userBatches?.return(undefined).catch(() => undefined);
-    await userSide?.close();
-    await snapshot.close();
+    await rm(this.path, { force: true });
   }
 }
 
@@ -172,23 +246,18 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-function exportInfo(opts: ExportRunOptions, zone: Zone, caseRows: number, userRows: number): [string, string | number][] {
+function exportInfo(opts: ExportRunOptions, zone: Zone, caseRows: number, userRows: number): ExportInfoFacts {
   const r = opts.request;
-  const filters = Object.entries(r.filters)
-    .map(([k, v]) => `${k}: ${(v as string[]).join(', ')}`)
-    .join('; ');
-  return [
-    ['channel', r.channelId],
-    ['from', r.from],
-    ['to', r.to],
-    ['timezone', r.timezone],
-    ['filters', filters || '(none)'],
-    ['reason', r.reason],
-    ['exportedBy', opts.exportedBy.name ? `${opts.exportedBy.name} (${opts.exportedBy.id})` : opts.exportedBy.id],
-    ['exportedAt', `${zone.formatLocal(opts.asOf.getTime())} (${r.timezone})`],
-    ['asOf', 'records are as of exportedAt; inProgress rows may still change later'],
-    ['textLimit', `a text over ${MAX_CELL_CHARS.toLocaleString('en-US')} characters (the most a cell holds) is cut and ends with ${TRUNCATED_MARK}`],
-    ['caseRows', caseRows],
-    ['userRows', userRows],
-  ];
+  return {
+    channel: r.channelId,
+    from: r.from,
+    to: r.to,
+    timezone: r.timezone,
+    filters: r.filters as Record<string, string[]>,
+    reason: r.reason,
+    exportedBy: opts.exportedBy.name ? `${opts.exportedBy.name} (${opts.exportedBy.id})` : opts.exportedBy.id,
+    exportedAt: zone.formatLocal(opts.asOf.getTime()),
+    caseRows,
+    userRows,
+  };
 }

@@ -3,3 +3,4 @@ export * from './export-rules';
 export * from './zoned-time';
 export * from './case-columns';
 export * from './export-pipeline';
+export * from './export-info';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import Cursor from 'pg-cursor';
 import { Client, type ClientBase, type PoolClient } from 'pg';
-import { CUSTOM_PROFILE_SQL, assertSchemaName } from './projection-schema';
+import { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION, assertSchemaName } from './projection-schema';
 import { EPOCH_MS_TYPES } from './epoch-ms-types';
 import { STORED_CASE_FIELDS, type CaseRecord } from '@casestats/case-projection';
 
@@ -88,7 +88,7 @@ export interface UserRowForExport {
  * others (share() / join()) that read beside it — so the file agrees with itself while the
  * projector keeps writing. Rows stream through server-side cursors.
  */
-export class CaseSnapshot {
+export class CaseSnapshot implements AsyncDisposable {
   /**
    * A cursor read on a terminated connection would wait forever, so every wait also listens for the
    * connection's death. (Not Promise.race against one long-lived promise: each race would leave a
@@ -255,12 +255,12 @@ export class CaseSnapshot {
     );
   }
 
-  /** The distinct customers of the selected cases, ordered by user id. */
+  /** The distinct customers of the selected cases, ordered by user id as people read it (u-1-2 before u-1-10). */
   users(batchSize = 5000): AsyncGenerator<UserRowForExport[]> {
     const { where, params } = selectionWhere(this.sel);
     return this.stream<UserRowForExport>(
       `SELECT u.user_id, coalesce(u.updated_name, u.chat_name) AS name, u.profile FROM ${this.schema}.users u
-        WHERE u.channel_id = $1 AND u.user_id IN (${this.caseUsers(where)}) ORDER BY u.user_id`,
+        WHERE u.channel_id = $1 AND u.user_id IN (${this.caseUsers(where)}) ORDER BY u.user_id COLLATE ${NATURAL_ORDER_COLLATION}`,
       params,
       batchSize,
     );
@@ -287,6 +287,10 @@ export class CaseSnapshot {
       await next?.catch(() => undefined);
       await this.guarded(cursor.close()).catch(() => undefined);
     }
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ import openpyxl
 def shown(value):
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, datetime.datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, float) and value.is_integer():
@@ -61,6 +63,14 @@ def main():
                     if x != y:
                         result["mismatches"].append({"sheet": ws.title, "row": r + 1, "col": c + 1, "libreoffice": x[:80], "openpyxl": y[:80]})
             result["sheets"][ws.title] = cells
+        # Saved again by LibreOffice: the panes and filters it kept are the ones it understood.
+        again = os.path.join(tmp, "again")
+        subprocess.run(
+            ["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", again, plain],
+            check=True, capture_output=True, timeout=180,
+        )
+        saved = openpyxl.load_workbook(os.path.join(again, "book.xlsx"))
+        result["layout"] = {ws.title: {"freeze": ws.freeze_panes, "autoFilter": ws.auto_filter.ref} for ws in saved.worksheets}
         json.dump(result, sys.stdout, ensure_ascii=False)
 
 

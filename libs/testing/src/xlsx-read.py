@@ -44,9 +44,11 @@ def main():
         return
     book = openpyxl.load_workbook(plain, read_only=False, data_only=False)
     sheets = {}
+    layout = {}
     for ws in book.worksheets:
         sheets[ws.title] = [[cell_json(c) for c in row] for row in ws.iter_rows()]
-    json.dump({"sheets": sheets, "order": book.sheetnames}, sys.stdout, ensure_ascii=False)
+        layout[ws.title] = {"freeze": ws.freeze_panes, "autoFilter": ws.auto_filter.ref}
+    json.dump({"sheets": sheets, "order": book.sheetnames, "layout": layout}, sys.stdout, ensure_ascii=False)
 
 
 if __name__ == "__main__":

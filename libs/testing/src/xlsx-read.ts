@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { exportInfoByKey } from '@casestats/export';
 
 export type ReadCell = null | { t: 's' | 'n' | 'b' | 'd' | 'f'; v: string | number | boolean; fmt: string };
 
 export interface ReadWorkbook {
   order: string[];
   sheets: Record<string, ReadCell[][]>;
+  /** Per sheet: the frozen panes' top-left cell and the header filter's range, as openpyxl reads them. */
+  layout: Record<string, { freeze: string | null; autoFilter: string | null }>;
 }
 
 const SCRIPT = resolve(__dirname, 'xlsx-read.py');
@@ -28,6 +31,15 @@ export function sheetObjects(book: ReadWorkbook, sheet: string): Record<string, 
   return rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ? row[i]!.v : null])));
 }
 
+/**
+ * The Export info sheet as facts by key (channel, from, to, timezone, filters, reason, exportedBy,
+ * exportedAt, asOf, textLimit, caseRows, userRows), in whichever language it was written.
+ */
+export function exportInfoOf(book: ReadWorkbook): Record<string, unknown> {
+  const rows = (book.sheets['Export info'] ?? []).slice(1).map((r) => [r[0]?.v ?? null, r[1]?.v ?? null] as [unknown, unknown]);
+  return exportInfoByKey(rows);
+}
+
 /** Rows per sheet, read in openpyxl's streaming mode: for files too large to load cell by cell. */
 export async function countEncryptedXlsxRows(path: string, password: string): Promise<Record<string, number>> {
   const { stdout } = await promisify(execFile)(PYTHON, [SCRIPT, path, password, '--count'], { maxBuffer: 1 << 20 });
@@ -37,6 +49,8 @@ export async function countEncryptedXlsxRows(path: string, password: string): Pr
 export interface OfficeComparison {
   /** Non-empty cells per sheet, as openpyxl reads them. */
   sheets: Record<string, number>;
+  /** Per sheet: the header filter as LibreOffice kept it when it saved the workbook again as XLSX (a headless save keeps no frozen panes). */
+  layout: Record<string, { freeze: string | null; autoFilter: string | null }>;
   /** Cells LibreOffice shows differently (or elsewhere) from openpyxl. */
   mismatches: { sheet: string; row: number; col: number; libreoffice: string; openpyxl: string }[];
 }
