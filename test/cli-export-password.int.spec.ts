@@ -8,7 +8,7 @@ import { CASESTATS_BIN, REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatab
 
 const PASSWORD = 'Secret42';
 
-describe('casestats export: the password without argv, and the audit log', () => {
+describe('casestats export: the password without argv, the language, and the audit log', () => {
   let db: TestDatabase;
   let env: Record<string, string>;
   let dir: string;
@@ -60,6 +60,20 @@ describe('casestats export: the password without argv, and the audit log', () =>
     expect(output).toMatch(/wrote .*tty\.xlsx: 7 case rows/);
     expect(output).not.toContain(PASSWORD);
     expect(await caseIds('tty.xlsx')).toBe(7);
+  }, 180_000);
+
+  it('writes Export info and the field guide in the --language asked for, Korean by default', async () => {
+    const en = await runCasestats([...base('en.xlsx'), '--password', PASSWORD, '--language', 'en'], env);
+    expect(en.code, en.stderr).toBe(0);
+    const english = await readEncryptedXlsx(join(dir, 'en.xlsx'), PASSWORD);
+    expect(english.order).toEqual(['Case data', 'User data', 'Export info', 'Field guide']);
+    expect(english.sheets['Export info'][0].map((c) => c?.v)).toEqual(['field', 'value']);
+    const ko = await runCasestats([...base('ko.xlsx'), '--password', PASSWORD], env);
+    expect(ko.code, ko.stderr).toBe(0);
+    expect((await readEncryptedXlsx(join(dir, 'ko.xlsx'), PASSWORD)).order).toContain('필드 설명');
+    const fr = await runCasestats([...base('fr.xlsx'), '--password', PASSWORD, '--language', 'fr'], env);
+    expect(fr.code).toBe(2);
+    expect(fr.stderr).toMatch(/--language.*'fr' is invalid\. Allowed choices are ko, en/);
   }, 180_000);
 
   it('writes each CLI export in the channel audit log like an API export: who is cli and the OS user', async () => {

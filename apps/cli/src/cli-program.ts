@@ -75,6 +75,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
     .option('--direction <direction>', 'INBOUND or OUTBOUND (repeatable)', collect)
     .option('--case-state <state>', 'inProgress or completed (repeatable)', collect)
     .option('--chat-state <state>', 'queued, open, snoozed, missed or closed (repeatable)', collect)
+    .addOption(new Option('--language <language>', 'language of the Export info and field guide sheets').choices(['ko', 'en']).default('ko'))
     .addHelpText(
       'after',
       '\nThe password: --password, else --password-file, else CASESTATS_EXPORT_PASSWORD, else a hidden prompt on a terminal.\n' +

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AppError, Config } from '@casestats/config';
 import { activeSchema, countCases } from '@casestats/read-model';
-import { assertWithinRowCap, runExport, validateExportRequest } from '@casestats/export';
+import { ExportLanguage, assertWithinRowCap, runExport, validateExportRequest } from '@casestats/export';
 import { AuditLog } from '@casestats/export-api';
 import { CliIo, withDatabase } from '../cli-context';
 
@@ -24,6 +24,7 @@ export interface ExportOptions {
   direction?: string[];
   caseState?: string[];
   chatState?: string[];
+  language: ExportLanguage;
 }
 
 /** --password, else --password-file, else CASESTATS_EXPORT_PASSWORD, else a prompt on a terminal; none: the rules say it is required. */
@@ -108,6 +109,7 @@ export async function exportCommand(opts: ExportOptions, config: Config, io: Cli
         exportedBy: { id: who.id, name: who.name },
         asOf: new Date(now()),
         signal: stop.signal,
+        language: opts.language,
       });
       await audit.finished(runId, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 });
       io.out(`wrote ${result.path}: ${result.caseRows} case rows, ${result.userRows} user rows, ${result.bytes} bytes, sha256 ${result.sha256}`);
