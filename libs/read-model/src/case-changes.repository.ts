@@ -112,6 +112,7 @@ export interface FeedRow {
 
 export interface FeedPage {
   rows: FeedRow[];
+  /** hasMore: true after a full page (the next may then be empty), false once nothing is left below the bound. */
   /** Where to read on from: after the last row, or past the log rows read whose cases were all written again later. */
   next: FeedPosition;
   hasMore: boolean;
@@ -166,16 +167,18 @@ export async function readCaseChanges(
           WHERE l.channel_id = $1 AND (l.xid, l.chunk) >= ($2::xid8, $3::int) AND (l.xid, l.chunk) <= ($5::xid8, $6::int)
             AND (l.xid, l.chunk, u.ord) > ($2::xid8, $3::int, $4::bigint)
           ORDER BY l.xid, l.chunk, u.ord LIMIT $7`,
-        [channelId, at.xid, at.chunk, at.ord, last.xid, last.chunk, need + 1],
+        [channelId, at.xid, at.chunk, at.ord, last.xid, last.chunk, need],
       );
-      for (const r of found.slice(0, need)) {
+      for (const r of found) {
         const position = { xid: r.feed_xid as string, chunk: r.feed_chunk as number, ord: r.feed_ord as number };
         delete r.feed_xid;
         delete r.feed_chunk;
         delete r.feed_ord;
         rows.push({ position, record: r });
       }
-      if (found.length > need) return { rows, next: rows[rows.length - 1].position, hasMore: true };
+      // A full page says hasMore without looking further: one more row to prove it would cost the
+      // lookups of a whole next log row (the sort needs all of it), twice a page's work at 1000.
+      if (found.length === need) return { rows, next: rows[rows.length - 1].position, hasMore: true };
       at = { xid: last.xid, chunk: last.chunk, ord: PAST_CHUNK };
       if (keys.length <= window) return { rows, next: at, hasMore: false };
       if (rows.length === limit) return { rows, next: at, hasMore: true };
