@@ -13,7 +13,12 @@ export const FAR_FUTURE = Date.parse('2030-01-01T00:00:00Z');
 export async function projectionTables(ds: DataSource, schema = 'proj_1'): Promise<string> {
   const cases = await ds.query(`SELECT * FROM ${schema}.case_records ORDER BY channel_id, user_chat_case_id`);
   const users = await ds.query(`SELECT * FROM ${schema}.users ORDER BY channel_id, user_id`);
-  return JSON.stringify([cases, users]);
+  return JSON.stringify([cases.map(sortedKeys), users.map(sortedKeys)]);
+}
+
+/** A rebuilt schema and a migrated one hold the same columns in different orders; compare by name. */
+function sortedKeys(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** The reference: the same events as one file, projected once in a fresh database, swept at FAR_FUTURE. */
