@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { AppError } from '@casestats/config';
 import { createMigratedDatabase } from '@casestats/testing';
@@ -101,6 +101,32 @@ describe('the case change feed against PostgreSQL', () => {
     expect((await follow('ch-m', FEED_START, 5)).ids).toEqual([]);
     await db.dataSource.query(caseChangeLogBackfill(SCHEMA).replace('FROM proj_1.case_records r', `FROM proj_1.case_records r WHERE r.channel_id = 'ch-m'`));
     expect((await follow('ch-m', FEED_START, 5)).ids).toEqual(['m1-1', 'm2-1']);
+  });
+
+  it('is not held back by a transaction in flight in another database of the server, only by one in its own', async () => {
+    // A writer elsewhere on a shared server (another database: it cannot write here) holds an id open.
+    const elsewhere = new Client({ connectionString: db.url.replace(/\/[^/?]+(\?|$)/, '/postgres$1') });
+    await elsewhere.connect();
+    const here = await pool.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      await applyBatch(db.dataSource, SCHEMA, { events: [opened('ch-o', 'o1')] });
+      expect((await follow('ch-o', FEED_START, 5)).ids).toEqual(['o1-1']);
+      // One in this database does hold it: o2, committed after it began, waits for it.
+      await here.query('BEGIN');
+      await here.query('SELECT pg_current_xact_id()');
+      await applyBatch(db.dataSource, SCHEMA, { events: [opened('ch-o', 'o2')] });
+      const held = await follow('ch-o', FEED_START, 5);
+      expect(held.ids).toEqual(['o1-1']);
+      await here.query('COMMIT');
+      expect((await follow('ch-o', held.at, 5)).ids).toEqual(['o2-1']);
+    } finally {
+      await here.query('ROLLBACK').catch(() => undefined);
+      here.release();
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await elsewhere.end();
+    }
   });
 
   /**

@@ -9,9 +9,10 @@ import type { Sql } from './sql';
  * records never skips a change. A position taken inside a transaction (a sequence, updated_at)
  * fails it: the transaction that took position 7 may commit after the one that took 8, and a
  * reader that passed 8 in between never sees 7. So positions are transaction ids, and a reader is
- * handed only positions below `pg_snapshot_xmin(pg_current_snapshot())`: every transaction still in
- * flight, or not yet begun, has an id at or above that bound, so nothing can later appear behind a
- * position once it has been handed out.
+ * handed only positions below the oldest transaction of this database still in flight in its
+ * snapshot (FEED_BOUND): every transaction still in flight, or not yet begun, that could write here
+ * has an id at or above that bound, so nothing can later appear behind a position once it has been
+ * handed out.
  *
  * - `case_change_log(channel_id, xid, chunk, case_ids)`: each statement that writes case records
  *   adds, in the same statement (a CTE over the upsert's RETURNING), one row per channel per ≤ 1000
@@ -93,6 +94,20 @@ function backfillXid(xmin: string): string {
      | ${xmin}::text::bigint)::text::xid8`;
 }
 
+/**
+ * The bound: `pg_snapshot_xmin` of the reader's snapshot, except that transactions the snapshot saw
+ * in flight in another database of the cluster do not hold it back (they cannot write here, and a
+ * shared server's long writer elsewhere would otherwise stall every feed). An id counts as another
+ * database's only when pg_stat_activity shows it as such: one that ended meanwhile, a prepared one,
+ * or one we may not see is kept, so the bound is never above a transaction that could write here.
+ */
+const FEED_BOUND = `SELECT coalesce(
+    (SELECT min(x) FROM pg_snapshot_xip(s) x
+      WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                         WHERE a.backend_xid = x::xid AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))),
+    pg_snapshot_xmax(s))::text AS bound
+  FROM pg_current_snapshot() s`;
+
 /** A place in a schema's log: after the entry `ord` (1-based) of the log row (xid, chunk). */
 export interface FeedPosition {
   xid: string;
@@ -144,7 +159,7 @@ export async function readCaseChanges(
   await runner.connect();
   try {
     await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const [{ bound }] = await runner.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS bound`);
+    const [{ bound }] = await runner.query(FEED_BOUND);
     const rows: FeedRow[] = [];
     let at = from;
     let window = 4;
