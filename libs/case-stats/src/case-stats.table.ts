@@ -1,0 +1,125 @@
+import { DURATION_METRICS, csatScore, type StatCase } from './summary';
+
+/** Strings as small integers; 0 stands for null (no team, no assignee, no medium). */
+export class Dictionary {
+  readonly values: (string | null)[] = [null];
+  private readonly ids = new Map<string, number>();
+
+  id(value: string | null): number {
+    if (value === null) return 0;
+    let id = this.ids.get(value);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, id);
+    }
+    return id;
+  }
+
+  find(value: string): number | undefined {
+    return this.ids.get(value);
+  }
+
+  get size(): number {
+    return this.values.length;
+  }
+}
+
+export const CASE_STATE_CODES = ['inProgress', 'completed'] as const;
+export const DIRECTION_CODES = ['INBOUND', 'OUTBOUND'] as const;
+const NO_TAGS = new Int32Array(0);
+/** A duration that is null. Durations are whole seconds, never negative (cases.md). */
+export const NULL_DURATION = -1;
+
+function grow<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+/**
+ * One channel's cases as columns: typed arrays of codes and numbers, strings dictionary-encoded,
+ * so that a query reads a million cases in a few passes over memory. A case keeps its row when it
+ * changes (upsert by userChatCaseId).
+ */
+export class CaseStatsTable {
+  size = 0;
+  private capacity = 0;
+  readonly rowOf = new Map<string, number>();
+  readonly caseIds: string[] = [];
+  readonly teams = new Dictionary();
+  readonly assignees = new Dictionary();
+  readonly names = new Dictionary();
+  readonly media = new Dictionary();
+  readonly tagNames = new Dictionary();
+  readonly userChatStates = new Dictionary();
+  createdAt = new Float64Array(0);
+  state = new Uint8Array(0);
+  direction = new Uint8Array(0);
+  userChatState = new Int32Array(0);
+  team = new Int32Array(0);
+  teamName = new Int32Array(0);
+  assignee = new Int32Array(0);
+  assigneeName = new Int32Array(0);
+  medium = new Int32Array(0);
+  tags: Int32Array[] = [];
+  replyCount = new Int32Array(0);
+  missedCount = new Int32Array(0);
+  snoozedCount = new Int32Array(0);
+  csat = new Uint8Array(0);
+  /** One column per DURATION_METRICS entry, NULL_DURATION for null. */
+  durations: Int32Array[] = DURATION_METRICS.map(() => new Int32Array(0));
+
+  private reserve(n: number): void {
+    if (n <= this.capacity) return;
+    const c = Math.max(n, this.capacity * 2, 1024);
+    this.createdAt = grow(this.createdAt, c);
+    this.state = grow(this.state, c);
+    this.direction = grow(this.direction, c);
+    this.userChatState = grow(this.userChatState, c);
+    this.team = grow(this.team, c);
+    this.teamName = grow(this.teamName, c);
+    this.assignee = grow(this.assignee, c);
+    this.assigneeName = grow(this.assigneeName, c);
+    this.medium = grow(this.medium, c);
+    this.replyCount = grow(this.replyCount, c);
+    this.missedCount = grow(this.missedCount, c);
+    this.snoozedCount = grow(this.snoozedCount, c);
+    this.csat = grow(this.csat, c);
+    this.durations = this.durations.map((d) => grow(d, c));
+    this.capacity = c;
+  }
+
+  upsert(c: StatCase): void {
+    let i = this.rowOf.get(c.userChatCaseId);
+    if (i === undefined) {
+      i = this.size++;
+      this.reserve(this.size);
+      this.rowOf.set(c.userChatCaseId, i);
+      this.caseIds.push(c.userChatCaseId);
+      this.tags.push(NO_TAGS);
+    }
+    this.createdAt[i] = c.userChatCaseCreatedAt;
+    this.state[i] = code(CASE_STATE_CODES, c.userChatCaseState);
+    this.direction[i] = code(DIRECTION_CODES, c.direction);
+    this.userChatState[i] = this.userChatStates.id(c.userChatState);
+    this.team[i] = this.teams.id(c.teamId);
+    this.teamName[i] = this.names.id(c.teamName);
+    this.assignee[i] = this.assignees.id(c.assigneeId);
+    this.assigneeName[i] = this.names.id(c.assigneeName);
+    this.medium[i] = this.media.id(c.mediumName);
+    // A case counts once under each tag it has (a tag given twice is one tag).
+    this.tags[i] = c.tags.length ? Int32Array.from(new Set(c.tags.map((t) => this.tagNames.id(t)))) : NO_TAGS;
+    this.replyCount[i] = c.replyCount;
+    this.missedCount[i] = c.missedCount;
+    this.snoozedCount[i] = c.snoozedCount;
+    this.csat[i] = csatScore(c.csat) ?? 0;
+    DURATION_METRICS.forEach((m, k) => (this.durations[k][i] = c[m] ?? NULL_DURATION));
+  }
+}
+
+function code(values: readonly string[], value: string): number {
+  const i = values.indexOf(value);
+  if (i < 0) throw new Error(`unexpected value ${JSON.stringify(value)}; expected one of ${values.join(', ')}`);
+  return i;
+}
