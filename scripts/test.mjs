@@ -45,6 +45,10 @@ if (!only.length) {
   if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']).status !== 0) process.exit(1);
 }
 
+step('build');
+// The tests run `casestats` as users do, from the bundle (bin/casestats.js); built once here, not per process.
+if (run(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale']).status !== 0) process.exit(1);
+
 step('tests');
 mkdirSync(join(root, 'tmp'), { recursive: true });
 const report = join(root, 'tmp', 'vitest-report.json');

@@ -8,9 +8,10 @@ export type CommandRun<O> = (opts: O, config: Config, io: CliIo, now: () => numb
 /** Runs a command whose module is loaded only now, so that `--help` and one command's dependencies never load another's. */
 export type Runner = (name: string, load: () => CommandRun<never>, opts: object) => Promise<void>;
 
-function lazy<O>(path: string, name: string): () => CommandRun<O> {
-  // A synchronous require on purpose: under this CommonJS build it resolves like the static imports.
-  return () => require(path)[name] as CommandRun<O>;
+function lazy<O>(load: () => Record<string, unknown>, name: string): () => CommandRun<O> {
+  // One literal require per command: the bundle (scripts/build.mjs) holds every command, yet runs a
+  // command's module only when that command runs.
+  return () => load()[name] as CommandRun<O>;
 }
 
 /** An integer option's parser: a bad value is a usage error (exit 2) that names the option. */
@@ -44,13 +45,13 @@ export function buildProgram(io: CliIo, run: Runner): Command {
   program
     .command('migrate')
     .description('create or update the database schema (under an advisory lock)')
-    .action((opts) => run('migrate', lazy('./commands/migrate.command', 'migrateCommand'), opts));
+    .action((opts) => run('migrate', lazy(() => require('./commands/migrate.command'), 'migrateCommand'), opts));
 
   program
     .command('project')
     .description('apply an NDJSON events file through the same path as Kafka; prints each dead letter with its line and reason')
     .requiredOption('--events <file>', 'the events, one JSON object a line')
-    .action((opts) => run('project', lazy('./commands/project.command', 'projectCommand'), opts));
+    .action((opts) => run('project', lazy(() => require('./commands/project.command'), 'projectCommand'), opts));
 
   program
     .command('export')
@@ -81,7 +82,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
       '\nThe password: --password, else --password-file, else CASESTATS_EXPORT_PASSWORD, else a hidden prompt on a terminal.\n' +
         'Exit codes: 0 written, 2 invalid input (nothing was written), 1 any other failure. Ctrl-C removes the partial file.',
     )
-    .action((opts) => run('export', lazy('./commands/export.command', 'exportCommand'), opts));
+    .action((opts) => run('export', lazy(() => require('./commands/export.command'), 'exportCommand'), opts));
 
   program
     .command('feed')
@@ -90,7 +91,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
     .requiredOption('--out <file>', 'where to write the NDJSON (it appears only complete)')
     .option('--cursor <cursor>', 'resume after this cursor (none: from the beginning)')
     .option('--limit <n>', 'items a page', integer(1, 1000))
-    .action((opts) => run('feed', lazy('./commands/feed.command', 'feedCommand'), opts));
+    .action((opts) => run('feed', lazy(() => require('./commands/feed.command'), 'feedCommand'), opts));
 
   program
     .command('start')
@@ -99,22 +100,22 @@ export function buildProgram(io: CliIo, run: Runner): Command {
     .option('--seed <n>', 'the simulator seed', integer(0), 42)
     .option('--backfill <n>', 'events applied at full speed before the live pace', integer(0), 40_000)
     .option('--rate <n>', 'events a second once live', integer(1), 40)
-    .action((opts) => run('start', lazy('./commands/start.command', 'startCommand'), opts));
+    .action((opts) => run('start', lazy(() => require('./commands/start.command'), 'startCommand'), opts));
 
   program
     .command('projector')
     .description('consume Kafka into the projection (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID); health and metrics on PROJECTOR_PORT')
-    .action((opts) => run('projector', lazy('./commands/projector.command', 'projectorCommand'), opts));
+    .action((opts) => run('projector', lazy(() => require('./commands/projector.command'), 'projectorCommand'), opts));
 
   program
     .command('rebuild')
     .description('replay the topic into a fresh projection version, then switch to it')
-    .action((opts) => run('rebuild', lazy('./commands/rebuild.command', 'rebuildCommand'), opts));
+    .action((opts) => run('rebuild', lazy(() => require('./commands/rebuild.command'), 'rebuildCommand'), opts));
 
   program
     .command('serve')
     .description('the export app: API, jobs, audit and web page on EXPORT_PORT (needs EXPORT_JWT_SECRET)')
-    .action((opts) => run('serve', lazy('./commands/serve.command', 'serveCommand'), opts));
+    .action((opts) => run('serve', lazy(() => require('./commands/serve.command'), 'serveCommand'), opts));
 
   program
     .command('token')
@@ -124,7 +125,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
     .option('--name <name>', 'the member name shown on the page and in the audit log')
     .option('--permission <permission>', 'a permission (repeatable; default caseStats:download)', collect)
     .option('--expires-in <duration>', 'lifetime, e.g. 30m, 8h, 7d', '8h')
-    .action((opts) => run('token', lazy('./commands/token.command', 'tokenCommand'), opts));
+    .action((opts) => run('token', lazy(() => require('./commands/token.command'), 'tokenCommand'), opts));
 
   program
     .command('simulate')
@@ -135,7 +136,7 @@ export function buildProgram(io: CliIo, run: Runner): Command {
     .option('--channels <n>', 'channels', integer(1), 3)
     .addOption(new Option('--out <file>', 'write NDJSON here').conflicts('toKafka'))
     .option('--to-kafka', 'publish to KAFKA_TOPIC on KAFKA_BROKERS')
-    .action((opts) => run('simulate', lazy('./commands/simulate.command', 'simulateCommand'), opts));
+    .action((opts) => run('simulate', lazy(() => require('./commands/simulate.command'), 'simulateCommand'), opts));
 
   return program;
 }
