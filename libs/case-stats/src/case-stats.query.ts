@@ -1,4 +1,5 @@
-import { CASE_STATE_CODES, DIRECTION_CODES, NULL_DURATION, type CaseStatsTable, type Dictionary } from './case-stats.table';
+import * as table from './case-stats.table';
+import { CASE_STATE_CODES, DIRECTION_CODES, binValue, type CaseStatsTable, type Dictionary } from './case-stats.table';
 import { minOf, selectInPlace } from './select';
 import { DURATION_METRICS, emptyDistribution, interpolate, type CsatKey, type DurationFigures, type Summary } from './summary';
 
@@ -27,60 +28,108 @@ export interface GroupFigures {
 }
 
 export interface StatsResult {
+  percentiles: 'exact' | 'approximate';
   summary: Summary;
   series: { start: string; summary: Summary }[];
   breakdowns: { team: GroupFigures[]; assignee: GroupFigures[]; medium: GroupFigures[]; tag: GroupFigures[]; direction: GroupFigures[] };
 }
 
-// Per group counters, in one Float64Array with this stride.
-const CASES = 0, IN_PROGRESS = 1, COMPLETED = 2, INBOUND = 3, OUTBOUND = 4, REPLIED = 5, MISSED_CASES = 6, MISSED_CALLS = 7, SNOOZED = 8;
-const CSAT_N = 9, CSAT_SUM = 10, CSAT_DIST = 11; // 11..15 for scores 1..5
-const METRIC_N = 16, METRIC_SUM = 21;
-const STRIDE = 26;
+/**
+ * Up to this many matching cases, percentiles are exact (each group's values gathered and
+ * quickselected); above it, they come from each case's precomputed log-histogram bin, within
+ * 0.75% (dashboard.md allows 1% or 1 s), which keeps a million cases within the latency goal.
+ */
+export const EXACT_PERCENTILES_UP_TO = 100_000;
+const M = DURATION_METRICS.length;
+// Local copies: an imported binding may compile to a getter call, once per case and group in the loops below.
+const CLASS_COUNT = table.CLASS_COUNT;
+const BIN_COUNT = table.BIN_COUNT;
+const NULL_BIN = table.NULL_BIN;
+const NULL_DURATION = table.NULL_DURATION;
 
 /** A mask over a dictionary's ids for a filter's values; null when the filter is absent. */
-function mask(dict: Dictionary | readonly string[], values: string[] | undefined): Uint8Array | null {
+function mask(size: number, find: (v: string) => number | undefined, values: string[] | undefined): Uint8Array | null {
   if (!values?.length) return null;
-  const isList = Array.isArray(dict);
-  const m = new Uint8Array(isList ? dict.length : (dict as Dictionary).size);
+  const m = new Uint8Array(size);
   for (const v of values) {
-    const id = isList ? dict.indexOf(v) : (dict as Dictionary).find(v);
+    const id = find(v);
     if (id !== undefined && id >= 0) m[id] = 1;
   }
   return m;
 }
+const dictMask = (d: Dictionary, values: string[] | undefined) => mask(d.size, (v) => d.find(v), values);
+const listMask = (l: readonly string[], values: string[] | undefined) => mask(l.length, (v) => l.indexOf(v), values);
 
 /**
- * The dashboard's figures over a table (dashboard.md), exact: counts and sums in one pass over the
- * matching cases, then per duration the values of every group gathered side by side and each
- * group's two ranks around p50 and p90 found by quickselect (percentile_cont's interpolation).
+ * The dashboard's figures over a table (dashboard.md). One pass over the cases finds the matching
+ * ones and counts each in its groups by class (case-stats.table.ts) with its missed calls; a
+ * second pass adds the durations and finds the percentiles. The total, the buckets and the two
+ * directions are not counted case by case: each is a sum of bucket × direction cells.
  */
-export function computeStats(t: CaseStatsTable, q: StatsQuery): StatsResult {
+export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT_PERCENTILES_UP_TO): StatsResult {
   const f = q.filters;
-  const teamMask = mask(t.teams, f.teamIds);
-  const assigneeMask = mask(t.assignees, f.assigneeIds);
-  const mediumMask = mask(t.media, f.mediumNames);
-  const tagMask = mask(t.tagNames, f.tags);
-  const dirMask = mask(DIRECTION_CODES, f.directions);
-  const stateMask = mask(CASE_STATE_CODES, f.caseStates);
-  const ucsMask = mask(t.userChatStates, f.userChatStates);
+  const teamMask = dictMask(t.teams, f.teamIds);
+  const assigneeMask = dictMask(t.assignees, f.assigneeIds);
+  const mediumMask = dictMask(t.media, f.mediumNames);
+  const tagMask = dictMask(t.tagNames, f.tags);
+  const dirMask = listMask(DIRECTION_CODES, f.directions);
+  const stateMask = listMask(CASE_STATE_CODES, f.caseStates);
+  const ucsMask = dictMask(t.userChatStates, f.userChatStates);
 
   const B = q.buckets.length;
   const bounds = Float64Array.from(q.buckets.slice(1).map((b) => b.at));
-  const T0 = 1 + B;
+  // Group ids: the total, the buckets, the directions, the bucket × direction cells, then teams,
+  // assignees, media and tags by their dictionary ids (0: the null group).
+  const DIR0 = 1 + B;
+  const CELL0 = DIR0 + 2;
+  const T0 = CELL0 + 2 * B;
   const A0 = T0 + t.teams.size;
   const M0 = A0 + t.assignees.size;
   const G0 = M0 + t.media.size;
-  const D0 = G0 + t.tagNames.size;
-  const G = D0 + DIRECTION_CODES.length;
-  const cnt = new Float64Array(G * STRIDE);
+  const G = G0 + t.tagNames.size;
+  const classes = new Int32Array(G * CLASS_COUNT);
+  const missedCalls = new Float64Array(G);
+  const metricN = new Int32Array(G * M);
+  const metricSum = new Float64Array(G * M);
   const latest = new Int32Array(G).fill(-1);
 
   const matched = new Int32Array(t.size);
-  const bucketOfRow = new Int32Array(t.size);
+  const cellOfRow = new Int32Array(t.size);
   let n = 0;
-  const groups = new Int32Array(6 + t.tagNames.size);
-  const { createdAt, state, direction, team, assignee, medium, tags, userChatState, replyCount, missedCount, snoozedCount, csat, durations, caseIds } = t;
+  const groups = new Int32Array(7 + t.tagNames.size);
+  const { createdAt, state, direction, team, assignee, medium, tags, userChatState, missedCount, cls, durations, caseIds } = t;
+
+  /** The groups a case is counted in directly: its cell, team, assignee, medium and tags. */
+  const baseGroups = (out: Int32Array, at: number, cell: number, i: number): number => {
+    out[at] = cell;
+    out[at + 1] = T0 + team[i];
+    out[at + 2] = A0 + assignee[i];
+    out[at + 3] = M0 + medium[i];
+    const rt = tags[i];
+    if (!rt.length) {
+      out[at + 4] = G0;
+      return at + 5;
+    }
+    for (let k = 0; k < rt.length; k++) out[at + 4 + k] = G0 + rt[k];
+    return at + 4 + rt.length;
+  };
+  /** Every group of a case, for the exact percentiles. */
+  const allGroups = (out: Int32Array, cell: number, i: number): number => {
+    out[0] = 0;
+    out[1] = 1 + ((cell - CELL0) >> 1);
+    out[2] = DIR0 + ((cell - CELL0) & 1);
+    return baseGroups(out, 3, cell, i);
+  };
+  /** Adds each cell's `width` values at arr[cell·width…] to its bucket's, its direction's and the total's. */
+  const derive = (arr: Int32Array | Float64Array, width: number) => {
+    for (let b = 0; b < B; b++) {
+      for (let d = 0; d < 2; d++) {
+        const from = (CELL0 + b * 2 + d) * width;
+        for (const g of [0, 1 + b, DIR0 + d]) for (let x = 0; x < width; x++) arr[g * width + x] += arr[from + x];
+      }
+    }
+  };
+  const later = (i: number, l: number) => l < 0 || createdAt[i] > createdAt[l] || (createdAt[i] === createdAt[l] && caseIds[i] > caseIds[l]);
 
   for (let i = 0; i < t.size; i++) {
     const at = createdAt[i];
@@ -91,10 +140,10 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery): StatsResult {
     if (dirMask && !dirMask[direction[i]]) continue;
     if (stateMask && !stateMask[state[i]]) continue;
     if (ucsMask && !ucsMask[userChatState[i]]) continue;
-    const rowTags = tags[i];
     if (tagMask) {
+      const rt = tags[i];
       let any = false;
-      for (let k = 0; k < rowTags.length && !any; k++) any = tagMask[rowTags[k]] === 1;
+      for (let k = 0; k < rt.length && !any; k++) any = tagMask[rt[k]] === 1;
       if (!any) continue;
     }
     // The bucket: how many later bucket starts are at or before the case.
@@ -105,117 +154,132 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery): StatsResult {
       if (bounds[mid] <= at) lo = mid + 1;
       else hi = mid;
     }
+    const cell = CELL0 + lo * 2 + direction[i];
     matched[n] = i;
-    bucketOfRow[n++] = lo;
-    const g = rowGroups(groups, lo, i);
-
-    const st = state[i], dir = direction[i], replied = replyCount[i] > 0 ? 1 : 0, missed = missedCount[i], snoozed = snoozedCount[i] > 0 ? 1 : 0, score = csat[i];
+    cellOfRow[n++] = cell;
+    const g = baseGroups(groups, 0, cell, i);
+    const c = cls[i];
+    const missed = missedCount[i];
     for (let k = 0; k < g; k++) {
-      const gi = groups[k];
-      const o = gi * STRIDE;
-      cnt[o + CASES]++;
-      cnt[o + (st === 0 ? IN_PROGRESS : COMPLETED)]++;
-      cnt[o + (dir === 0 ? INBOUND : OUTBOUND)]++;
-      cnt[o + REPLIED] += replied;
-      if (missed > 0) cnt[o + MISSED_CASES]++;
-      cnt[o + MISSED_CALLS] += missed;
-      cnt[o + SNOOZED] += snoozed;
-      if (score) {
-        cnt[o + CSAT_N]++;
-        cnt[o + CSAT_SUM] += score;
-        cnt[o + CSAT_DIST + score - 1]++;
-      }
-      for (let m = 0; m < durations.length; m++) {
-        const v = durations[m][i];
-        if (v !== NULL_DURATION) {
-          cnt[o + METRIC_N + m]++;
-          cnt[o + METRIC_SUM + m] += v;
+      classes[groups[k] * CLASS_COUNT + c]++;
+      missedCalls[groups[k]] += missed;
+    }
+    // Names come from the latest case of a team or assignee group.
+    if (later(i, latest[groups[1]])) latest[groups[1]] = i;
+    if (later(i, latest[groups[2]])) latest[groups[2]] = i;
+  }
+  derive(classes, CLASS_COUNT);
+  derive(missedCalls, 1);
+
+  const exact = n <= exactUpTo;
+  const pct = new Float64Array(G * M * 2);
+  if (exact) exactPercentiles();
+  else approximatePercentiles();
+
+  function exactPercentiles(): void {
+    // Each group's values gathered into its own run of `values`, one duration at a time.
+    const offsets = new Int32Array(G + 1);
+    const cursor = new Int32Array(G);
+    for (let m = 0; m < M; m++) {
+      const col = durations[m];
+      for (let k = 0; k < n; k++) {
+        const v = col[matched[k]];
+        if (v === NULL_DURATION) continue;
+        const g = allGroups(groups, cellOfRow[k], matched[k]);
+        for (let x = 0; x < g; x++) {
+          metricN[groups[x] * M + m]++;
+          metricSum[groups[x] * M + m] += v;
         }
       }
-      const l = latest[gi];
-      if (l < 0 || at > createdAt[l] || (at === createdAt[l] && caseIds[i] > caseIds[l])) latest[gi] = i;
+      for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g] + metricN[g * M + m];
+      cursor.set(offsets.subarray(0, G));
+      const values = new Int32Array(offsets[G]);
+      for (let k = 0; k < n; k++) {
+        const v = col[matched[k]];
+        if (v === NULL_DURATION) continue;
+        const g = allGroups(groups, cellOfRow[k], matched[k]);
+        for (let x = 0; x < g; x++) values[cursor[groups[x]]++] = v;
+      }
+      for (let g = 0; g < G; g++) {
+        if (offsets[g + 1] === offsets[g]) continue;
+        pct[(g * M + m) * 2] = rank(values, offsets[g], offsets[g + 1], 0.5);
+        pct[(g * M + m) * 2 + 1] = rank(values, offsets[g], offsets[g + 1], 0.9);
+      }
     }
   }
 
-  function rowGroups(out: Int32Array, bucket: number, i: number): number {
-    out[0] = 0;
-    out[1] = 1 + bucket;
-    out[2] = T0 + team[i];
-    out[3] = A0 + assignee[i];
-    out[4] = M0 + medium[i];
-    out[5] = D0 + direction[i];
-    const rt = tags[i];
-    if (!rt.length) {
-      out[6] = G0;
-      return 7;
-    }
-    for (let k = 0; k < rt.length; k++) out[6 + k] = G0 + rt[k];
-    return 6 + rt.length;
-  }
-
-  // Percentiles, one duration at a time: each group's values gathered into its own run of `values`.
-  const pct = durations.map(() => new Float64Array(G * 2));
-  const offsets = new Int32Array(G + 1);
-  const cursor = new Int32Array(G);
-  for (let m = 0; m < durations.length; m++) {
-    const col = durations[m];
-    for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g] + cnt[g * STRIDE + METRIC_N + m];
-    cursor.set(offsets.subarray(0, G));
-    const values = new Int32Array(offsets[G]);
+  function approximatePercentiles(): void {
+    const hist = new Int32Array(G * M * BIN_COUNT);
+    const { bins } = t;
     for (let k = 0; k < n; k++) {
       const i = matched[k];
-      const v = col[i];
-      if (v === NULL_DURATION) continue;
-      const g = rowGroups(groups, bucketOfRow[k], i);
-      for (let x = 0; x < g; x++) values[cursor[groups[x]]++] = v;
+      const g = baseGroups(groups, 0, cellOfRow[k], i);
+      for (let m = 0; m < M; m++) {
+        const b = bins[m][i];
+        if (b === NULL_BIN) continue;
+        const v = durations[m][i];
+        for (let x = 0; x < g; x++) {
+          const gm = groups[x] * M + m;
+          hist[gm * BIN_COUNT + b]++;
+          metricSum[gm] += v;
+        }
+      }
     }
-    for (let g = 0; g < G; g++) {
-      const start = offsets[g];
-      const end = offsets[g + 1];
-      if (end === start) continue;
-      pct[m][g * 2] = rank(values, start, end, 0.5);
-      pct[m][g * 2 + 1] = rank(values, start, end, 0.9);
+    derive(hist, M * BIN_COUNT);
+    derive(metricSum, M);
+    for (let gm = 0; gm < G * M; gm++) {
+      let count = 0;
+      for (let b = gm * BIN_COUNT, end = b + BIN_COUNT; b < end; b++) count += hist[b];
+      metricN[gm] = count;
+      if (!count) continue;
+      pct[gm * 2] = histogramRank(hist, gm * BIN_COUNT, count, 0.5);
+      pct[gm * 2 + 1] = histogramRank(hist, gm * BIN_COUNT, count, 0.9);
     }
   }
 
   const summaryOf = (g: number): Summary => {
-    const o = g * STRIDE;
-    const csatN = cnt[o + CSAT_N];
-    const distribution = emptyDistribution();
-    for (let s = 1; s <= 5; s++) distribution[String(s) as CsatKey] = cnt[o + CSAT_DIST + s - 1];
-    const figures = Object.fromEntries(
-      DURATION_METRICS.map((name, m): [string, DurationFigures] => {
-        const c = cnt[o + METRIC_N + m];
-        return [name, c ? { count: c, mean: cnt[o + METRIC_SUM + m] / c, p50: pct[m][g * 2], p90: pct[m][g * 2 + 1] } : { count: 0, mean: null, p50: null, p90: null }];
-      }),
-    );
-    return {
-      cases: cnt[o + CASES],
-      inProgress: cnt[o + IN_PROGRESS],
-      completed: cnt[o + COMPLETED],
-      inbound: cnt[o + INBOUND],
-      outbound: cnt[o + OUTBOUND],
-      replied: cnt[o + REPLIED],
-      missedCases: cnt[o + MISSED_CASES],
-      missedCalls: cnt[o + MISSED_CALLS],
-      snoozedCases: cnt[o + SNOOZED],
-      ...(figures as Pick<Summary, (typeof DURATION_METRICS)[number]>),
-      csat: { count: csatN, mean: csatN ? cnt[o + CSAT_SUM] / csatN : null, distribution },
-    };
+    const s = emptyCounts();
+    let csatSum = 0;
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      const k = classes[g * CLASS_COUNT + c];
+      if (!k) continue;
+      s.cases += k;
+      if (c & 1) s.completed += k;
+      else s.inProgress += k;
+      if (c & 2) s.outbound += k;
+      else s.inbound += k;
+      if (c & 4) s.replied += k;
+      if (c & 8) s.missedCases += k;
+      if (c & 16) s.snoozedCases += k;
+      const score = c >> 5;
+      if (score) {
+        s.csat.count += k;
+        csatSum += k * score;
+        s.csat.distribution[String(score) as CsatKey] += k;
+      }
+    }
+    s.missedCalls = missedCalls[g];
+    s.csat.mean = s.csat.count ? csatSum / s.csat.count : null;
+    DURATION_METRICS.forEach((name, m) => {
+      const c = metricN[g * M + m];
+      s[name] = c ? { count: c, mean: metricSum[g * M + m] / c, p50: pct[(g * M + m) * 2], p90: pct[(g * M + m) * 2 + 1] } : NO_VALUES();
+    });
+    return s;
   };
 
   const breakdown = (base: number, ids: readonly (string | null)[], nameOf?: Int32Array): GroupFigures[] => {
     const out: GroupFigures[] = [];
     for (let id = 0; id < ids.length; id++) {
       const g = base + id;
-      if (!cnt[g * STRIDE + CASES]) continue;
-      const name = nameOf ? t.names.values[nameOf[latest[g]]] : ids[id];
-      out.push({ id: ids[id], name, summary: summaryOf(g) });
+      const summary = summaryOf(g);
+      if (!summary.cases) continue;
+      out.push({ id: ids[id], name: nameOf ? t.names.values[nameOf[latest[g]]] : ids[id], summary });
     }
     return out.sort(byCasesThenId);
   };
 
   return {
+    percentiles: exact ? 'exact' : 'approximate',
     summary: summaryOf(0),
     series: q.buckets.map((b, k) => ({ start: b.start, summary: summaryOf(1 + k) })),
     breakdowns: {
@@ -223,8 +287,30 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery): StatsResult {
       assignee: breakdown(A0, t.assignees.values, t.assigneeName),
       medium: breakdown(M0, t.media.values),
       tag: breakdown(G0, t.tagNames.values),
-      direction: breakdown(D0, DIRECTION_CODES),
+      direction: breakdown(DIR0, DIRECTION_CODES),
     },
+  };
+}
+
+const NO_VALUES = (): DurationFigures => ({ count: 0, mean: null, p50: null, p90: null });
+
+function emptyCounts(): Summary {
+  return {
+    cases: 0,
+    inProgress: 0,
+    completed: 0,
+    inbound: 0,
+    outbound: 0,
+    replied: 0,
+    missedCases: 0,
+    missedCalls: 0,
+    snoozedCases: 0,
+    waitingTime: NO_VALUES(),
+    avgReplyTime: NO_VALUES(),
+    resolutionTime: NO_VALUES(),
+    leadTime: NO_VALUES(),
+    totalSnoozedTime: NO_VALUES(),
+    csat: { count: 0, mean: null, distribution: emptyDistribution() },
   };
 }
 
@@ -236,6 +322,23 @@ function rank(a: Int32Array, start: number, end: number, f: number): number {
   const low = a[start + lo];
   if (pos === lo) return low;
   return interpolate(low, minOf(a, start + lo + 1, end), pos - lo);
+}
+
+/** percentile_cont over a histogram of `count` values at hist[base..base+BIN_COUNT): each rank is its bin's value. */
+function histogramRank(hist: Int32Array, base: number, count: number, f: number): number {
+  const pos = f * (count - 1);
+  const lo = Math.floor(pos);
+  let seen = 0;
+  let b = 0;
+  while (seen + hist[base + b] <= lo) seen += hist[base + b++];
+  const low = binValue(b);
+  if (pos === lo) return low;
+  // The next rank is in the same bin, or in the next non-empty one.
+  if (seen + hist[base + b] <= lo + 1) {
+    seen += hist[base + b++];
+    while (hist[base + b] === 0) b++;
+  }
+  return interpolate(low, binValue(b), pos - lo);
 }
 
 /** Sorted by cases, most first, then by id (the null group after every id). */

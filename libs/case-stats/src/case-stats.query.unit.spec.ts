@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseStatsTable } from './case-stats.table';
 import { byCasesThenId, computeStats, type StatsFilters, type StatsQuery } from './case-stats.query';
 import { caseFilterValues } from './case-filters';
-import { summarize, type StatCase } from './summary';
+import { DURATION_METRICS, summarize, type StatCase } from './summary';
 import { statCase } from './stat-case.fixture';
 
 const HOUR = 3_600_000;
@@ -83,6 +83,7 @@ function reference(cases: StatCase[], q: StatsQuery) {
     }).sort(byCasesThenId);
   };
   return {
+    percentiles: 'exact',
     summary: summarize(sel),
     series: q.buckets.map((b, k) => ({
       start: b.start,
@@ -115,6 +116,34 @@ describe('computeStats: the figures of dashboard.md, exact, over a columnar tabl
     ['a value no case has', { teamIds: ['t-none'] }],
   ])('agrees with the plain computation: %s', (_, filters) => {
     expect(computeStats(table, query(filters))).toEqual(reference(cases, query(filters)));
+  });
+
+  it.each<[string, StatsFilters]>([
+    ['no filter', {}],
+    ['a team and a tag', { teamIds: ['t-1'], tags: ['vip'] }],
+  ])('approximate percentiles stay within 1%% or 1 s, and say so; every other figure is exact: %s', (_, filters) => {
+    const wide = randomCases(2000, 11).map((c, k) => ({ ...c, waitingTime: c.waitingTime === null ? null : c.waitingTime * (k % 7) ** 4 }));
+    const got = computeStats(tableOf(wide), query(filters), 0);
+    const want = reference(wide, query(filters));
+    expect(got.percentiles).toBe('approximate');
+    const summaries = (r: typeof got | typeof want) => [r.summary, ...r.series.map((s) => s.summary), ...Object.values(r.breakdowns).flat().map((g) => g.summary)];
+    const [a, b] = [summaries(got), summaries(want)];
+    expect(a.length).toBe(b.length);
+    let compared = 0;
+    a.forEach((s, k) => {
+      for (const m of DURATION_METRICS) {
+        for (const p of ['p50', 'p90'] as const) {
+          const [x, y] = [s[m][p], b[k][m][p]];
+          if (y === null) expect(x).toBeNull();
+          else expect(Math.abs(x! - y)).toBeLessThanOrEqual(Math.max(1, Math.abs(y) * 0.01));
+          compared++;
+        }
+      }
+    });
+    expect(compared).toBeGreaterThan(100);
+    const withoutPercentiles = (r: typeof got | typeof want) =>
+      JSON.parse(JSON.stringify({ ...r, percentiles: null }, (k, v) => (k === 'p50' || k === 'p90' ? undefined : v)));
+    expect(withoutPercentiles(got)).toEqual(withoutPercentiles(want));
   });
 
   it('gives every bucket, empty ones with cases 0 and null figures', () => {
