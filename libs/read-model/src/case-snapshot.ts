@@ -4,50 +4,16 @@ import { Client, type ClientBase, type PoolClient } from 'pg';
 import { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION, assertSchemaName } from './projection-schema';
 import { EPOCH_MS_TYPES } from './epoch-ms-types';
 import { STORED_CASE_FIELDS, type CaseRecord } from '@casestats/case-projection';
+import { selectionWhere, type CaseSelection } from './case-selection';
+
+export type { CaseSelection } from './case-selection';
 
 type StoredCaseField = keyof CaseRecord;
-
-/** The export's selection: one channel, a half-open range of case creation, and the dashboard filters. */
-export interface CaseSelection {
-  channelId: string;
-  from: Date;
-  toExclusive: Date;
-  teamIds?: string[];
-  assigneeIds?: string[];
-  tags?: string[];
-  mediumNames?: string[];
-  directions?: string[];
-  caseStates?: string[];
-  userChatStates?: string[];
-}
-
-const FILTERS: [keyof CaseSelection, string, string][] = [
-  ['teamIds', 'team_id', '= ANY'],
-  ['assigneeIds', 'assignee_id', '= ANY'],
-  ['mediumNames', 'medium_name', '= ANY'],
-  ['directions', 'direction', '= ANY'],
-  ['caseStates', 'case_state', '= ANY'],
-  ['userChatStates', 'user_chat_state', '= ANY'],
-  // "A case matches if it has any of them."
-  ['tags', 'tags', '&&'],
-];
 
 /** Snapshot ids are what pg_export_snapshot() returns, e.g. 00000003-0000001B-1. */
 function literal(snapshotId: string): string {
   if (!/^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/i.test(snapshotId)) throw new Error(`not a snapshot id: ${JSON.stringify(snapshotId)}`);
   return `'${snapshotId}'`;
-}
-
-export function selectionWhere(sel: CaseSelection, alias = 'r'): { where: string; params: unknown[] } {
-  const params: unknown[] = [sel.channelId, sel.from.toISOString(), sel.toExclusive.toISOString()];
-  const clauses = [`${alias}.channel_id = $1`, `${alias}.case_created_at >= $2`, `${alias}.case_created_at < $3`];
-  for (const [key, column, op] of FILTERS) {
-    const values = sel[key] as string[] | undefined;
-    if (!values?.length) continue;
-    params.push(values);
-    clauses.push(`${alias}.${column} ${op}($${params.length}::text[])`);
-  }
-  return { where: clauses.join(' AND '), params };
 }
 
 /** Counts without a snapshot: to refuse an oversized request before a job is accepted. */

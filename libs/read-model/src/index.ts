@@ -14,3 +14,4 @@ export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';
 export * from './entities/export-job.entity';
 export * from './entities/export-audit.entity';
+export * from './case-selection';

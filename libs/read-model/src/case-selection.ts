@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { AppError } from '@casestats/config';
+import { assertSchemaName } from './projection-schema';
+
+/**
+ * "Which cases" (export.md, dashboard.md), once: one channel, a half-open range of case creation,
+ * and the filters. The export's snapshot, its count, and the dashboard's case list all read
+ * through selectionWhere(); the dashboard's figures apply the same selection to their in-memory
+ * table (libs/case-stats), and test/dashboard-agreement.int.spec.ts holds the two to agreement.
+ */
+export interface CaseSelection {
+  channelId: string;
+  from: Date;
+  toExclusive: Date;
+  teamIds?: string[];
+  assigneeIds?: string[];
+  tags?: string[];
+  mediumNames?: string[];
+  directions?: string[];
+  caseStates?: string[];
+  userChatStates?: string[];
+}
+
+export type CaseFilterKey = Exclude<keyof CaseSelection, 'channelId' | 'from' | 'toExclusive'>;
+
+/** Each filter: its column, and how a case matches (one of the values; for tags, any of them). */
+export const CASE_FILTERS: readonly { key: CaseFilterKey; column: string; op: '= ANY' | '&&' }[] = [
+  { key: 'teamIds', column: 'team_id', op: '= ANY' },
+  { key: 'assigneeIds', column: 'assignee_id', op: '= ANY' },
+  { key: 'mediumNames', column: 'medium_name', op: '= ANY' },
+  { key: 'directions', column: 'direction', op: '= ANY' },
+  { key: 'caseStates', column: 'case_state', op: '= ANY' },
+  { key: 'userChatStates', column: 'user_chat_state', op: '= ANY' },
+  // "A case matches if it has any of them."
+  { key: 'tags', column: 'tags', op: '&&' },
+];
+
+export function selectionWhere(sel: CaseSelection, alias = 'r'): { where: string; params: unknown[] } {
+  const params: unknown[] = [sel.channelId, sel.from.toISOString(), sel.toExclusive.toISOString()];
+  const clauses = [`${alias}.channel_id = $1`, `${alias}.case_created_at >= $2`, `${alias}.case_created_at < $3`];
+  for (const { key, column, op } of CASE_FILTERS) {
+    const values = sel[key];
+    if (!values?.length) continue;
+    params.push(values);
+    clauses.push(`${alias}.${column} ${op}($${params.length}::text[])`);
+  }
+  return { where: clauses.join(' AND '), params };
+}
+
+export const CASE_LIST_MAX_LIMIT = 1000;
+
+export interface CaseListPage {
+  rows: Record<string, unknown>[];
+  /** Absent on the last page. */
+  nextCursor?: string;
+}
+
+/**
+ * A cursor of the case list: the last case's creation instant (microseconds, as PostgreSQL keeps
+ * it) and id, with a checksum over them and the channel, so that an edited or made-up one is
+ * refused (400). It grants nothing: reads are scoped by the token and the path's channel.
+ */
+function checksum(channelId: string, body: string): string {
+  return createHash('sha256').update(`casestats case list\u0000${channelId}\u0000${body}`).digest('base64url').slice(0, 12);
+}
+
+function encodeCursor(channelId: string, at: string, id: string): string {
+  const body = Buffer.from(JSON.stringify([at, id])).toString('base64url');
+  return `${body}.${checksum(channelId, body)}`;
+}
+
+function decodeCursor(channelId: string, cursor: string): [string, string] {
+  const bad = () => new AppError('INPUT.INVALID', 'cursor: not a cursor this list gave for this channel', [{ field: 'cursor', message: 'not a cursor this list gave for this channel' }]);
+  const [body, sum, extra] = cursor.split('.');
+  if (extra !== undefined || !body || !sum || cursor.length > 2000 || checksum(channelId, body) !== sum) throw bad();
+  const value: unknown = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+  if (!Array.isArray(value) || value.length !== 2 || !value.every((v) => typeof v === 'string')) throw bad();
+  return value as [string, string];
+}
+
+/** One page of the selected cases in export order (creation, then case id), after `cursor`. */
+export async function readCaseListPage(db: DataSource, schema: string, sel: CaseSelection, limit: number, cursor?: string): Promise<CaseListPage> {
+  const s = assertSchemaName(schema);
+  const { where, params } = selectionWhere(sel);
+  let after = '';
+  if (cursor) {
+    const [at, id] = decodeCursor(sel.channelId, cursor);
+    params.push(at, id);
+    after = ` AND (r.case_created_at, r.user_chat_case_id) > ($${params.length - 1}::timestamptz, $${params.length}::text)`;
+  }
+  params.push(limit + 1);
+  const rows: Record<string, unknown>[] = await db.query(
+    `SELECT r.*, to_char(r.case_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS list_key
+       FROM ${s}.case_records r WHERE ${where}${after}
+      ORDER BY r.case_created_at, r.user_chat_case_id LIMIT $${params.length}`,
+    params,
+  );
+  const more = rows.length > limit;
+  const page = more ? rows.slice(0, limit) : rows;
+  const last = page[page.length - 1];
+  const nextCursor = more ? encodeCursor(sel.channelId, last.list_key as string, last.user_chat_case_id as string) : undefined;
+  for (const r of page) delete r.list_key;
+  return { rows: page, ...(nextCursor && { nextCursor }) };
+}
