@@ -43,6 +43,25 @@ export class ExportFiltersDto {
   userChatStates?: string[];
 }
 
+/**
+ * Which cases (export.md): the range, time zone and filters the dashboard's query gives. The same
+ * fields as the export request's, declared again rather than inherited: class-validator reports
+ * a subclass's fields first, and the first problem decides an export refusal's code.
+ */
+export class CaseQueryDto {
+  @IsString({ message: 'from is required, a date YYYY-MM-DD' })
+  from!: string;
+
+  @IsString({ message: 'to is required, a date YYYY-MM-DD' })
+  to!: string;
+
+  @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROLS, { message: 'timezone must have no control characters' })
+  timezone?: string;
+
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFiltersDto)
+  filters?: ExportFiltersDto;
+}
+
 /** The export request of export.md, as the HTTP body and the CLI flags both give it. */
 export class ExportRequestDto {
   @IsString({ message: 'from is required, a date YYYY-MM-DD' })

@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { AppError, ErrorCode, FieldProblem } from '@casestats/config';
 import { CaseSelection } from '@casestats/read-model';
-import { ExportRequestDto } from './export-request.dto';
+import { CaseQueryDto, ExportRequestDto } from './export-request.dto';
 import { Zone, addDays, addMonthsClamped, canonicalTimeZone, isCalendarDate, isTimeZone } from './zoned-time';
 
 export interface ExportRules {
@@ -13,19 +13,23 @@ export interface ExportRules {
 
 export type ExportFilters = Omit<CaseSelection, 'channelId' | 'from' | 'toExclusive'>;
 
-export interface ValidExportRequest {
+/** Which cases, validated: the dashboard's query, and the part of an export request that selects. */
+export interface ValidCaseQuery {
   channelId: string;
   from: string;
   to: string;
   timezone: string;
   filters: ExportFilters;
-  reason: string;
-  /** Only in memory, for the run of the export: never stored or logged. */
-  password: string;
   selection: CaseSelection;
 }
 
-const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'] as const;
+export interface ValidExportRequest extends ValidCaseQuery {
+  reason: string;
+  /** Only in memory, for the run of the export: never stored or logged. */
+  password: string;
+}
+
+export const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'] as const;
 
 /** The last day a date may name: the format has four digits of year. */
 export const LAST_DATE = '9999-12-31';
@@ -84,28 +88,11 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
   if (structural.length) throw new AppError('EXPORT.INVALID_REQUEST', structural.map((p) => p.message).join('; '), structural);
   const dto = plainToInstance(ExportRequestDto, body);
   // An unknown key is refused, not ignored: a misspelt filter ("teamId") would export the whole channel.
-  const problems: FieldProblem[] = flatten(validateSync(dto, { forbidUnknownValues: false, whitelist: true, forbidNonWhitelisted: true }));
+  const problems: FieldProblem[] = flattenProblems(validateSync(dto, { forbidUnknownValues: false, whitelist: true, forbidNonWhitelisted: true }));
   const has = (field: string) => problems.some((p) => p.field === field);
   const add = (field: string, code: ErrorCode, message: string) => problems.push({ field, code, message });
 
-  for (const field of ['from', 'to'] as const) {
-    if (has(field) || isCalendarDate(dto[field])) continue;
-    const pastLast = /^\+?\d{5,}-\d{2}-\d{2}$/.test(dto[field]);
-    add(field, 'EXPORT.INVALID_REQUEST', pastLast ? `${field} must be on or before ${LAST_DATE}` : `${field} must be a calendar date YYYY-MM-DD`);
-  }
-  const asked = dto.timezone ?? rules.defaultTimezone;
-  if (!has('timezone') && !isTimeZone(asked)) {
-    add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(asked)} is not an IANA time zone`);
-  }
-  if (!has('from') && !has('to')) {
-    if (dto.from < rules.statsStartDate) {
-      add('from', 'EXPORT.TOO_EARLY', `from must be on or after ${rules.statsStartDate}, the day case statistics started`);
-    }
-    if (dto.to < dto.from) add('to', 'EXPORT.RANGE_REVERSED', 'to must not be earlier than from');
-    else if (dto.to > latestTo(dto.from)) {
-      add('to', 'EXPORT.RANGE_TOO_LONG', `the range may span six months at most: with from ${dto.from}, to can be ${latestTo(dto.from)} at the latest`);
-    }
-  }
+  rangeProblems(dto, rules, problems);
   const reason = typeof dto.reason === 'string' ? dto.reason.trim() : '';
   if (!has('reason')) {
     // Characters, as the events count them, not UTF-16 units: 500 emoji are 500 characters.
@@ -124,13 +111,42 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     throw new AppError(problems[0].code ?? 'EXPORT.INVALID_REQUEST', problems.map((p) => p.message).join('; '), problems);
   }
 
+  return { ...caseQueryOf(channelId, dto, rules), reason, password: dto.password };
+}
+
+/** The range rules of export.md (dates, zone, first day, order, six months), added to `problems`. */
+export function rangeProblems(dto: CaseQueryDto, rules: ExportRules, problems: FieldProblem[]): void {
+  const has = (field: string) => problems.some((p) => p.field === field);
+  const add = (field: string, code: ErrorCode, message: string) => problems.push({ field, code, message });
+  for (const field of ['from', 'to'] as const) {
+    if (has(field) || isCalendarDate(dto[field])) continue;
+    const pastLast = /^\+?\d{5,}-\d{2}-\d{2}$/.test(dto[field]);
+    add(field, 'EXPORT.INVALID_REQUEST', pastLast ? `${field} must be on or before ${LAST_DATE}` : `${field} must be a calendar date YYYY-MM-DD`);
+  }
+  const asked = dto.timezone ?? rules.defaultTimezone;
+  if (!has('timezone') && !isTimeZone(asked)) {
+    add('timezone', 'EXPORT.INVALID_REQUEST', `timezone ${JSON.stringify(asked)} is not an IANA time zone`);
+  }
+  if (!has('from') && !has('to')) {
+    if (dto.from < rules.statsStartDate) {
+      add('from', 'EXPORT.TOO_EARLY', `from must be on or after ${rules.statsStartDate}, the day case statistics started`);
+    }
+    if (dto.to < dto.from) add('to', 'EXPORT.RANGE_REVERSED', 'to must not be earlier than from');
+    else if (dto.to > latestTo(dto.from)) {
+      add('to', 'EXPORT.RANGE_TOO_LONG', `the range may span six months at most: with from ${dto.from}, to can be ${latestTo(dto.from)} at the latest`);
+    }
+  }
+}
+
+/** A valid query's selection: the range as instants in its zone, and the filters given. */
+export function caseQueryOf(channelId: string, dto: CaseQueryDto, rules: ExportRules): ValidCaseQuery {
   const filters: ExportFilters = {};
   for (const key of FILTER_KEYS) {
     const values = dto.filters?.[key];
     if (values?.length) filters[key] = [...new Set(values)];
   }
   // Intl takes a zone's name in any case ("asia/seoul"); the job and the file name it as IANA does.
-  const timezone = canonicalTimeZone(asked);
+  const timezone = canonicalTimeZone(dto.timezone ?? rules.defaultTimezone);
   const zone = new Zone(timezone);
   return {
     channelId,
@@ -138,8 +154,6 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
     to: dto.to,
     timezone,
     filters,
-    reason,
-    password: dto.password,
     selection: {
       channelId,
       from: new Date(zone.startOfDay(dto.from)),
@@ -150,7 +164,8 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
   };
 }
 
-function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
+/** class-validator's errors as field problems, the first message of each field. */
+export function flattenProblems(errors: ValidationError[], prefix = ''): FieldProblem[] {
   return errors.flatMap((e) => {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     // "Is required" (a missing value fails the type check) says more than the format rule behind it.
@@ -166,7 +181,7 @@ function flatten(errors: ValidationError[], prefix = ''): FieldProblem[] {
             : `${field}: ${message}`,
     }));
     // Only the first message of a field: "password is required" says enough without the charset rule too.
-    return [...own.slice(0, 1), ...flatten(e.children ?? [], field)];
+    return [...own.slice(0, 1), ...flattenProblems(e.children ?? [], field)];
   });
 }
 

@@ -15,3 +15,4 @@ export * from './ndjson-file.source';
 export * from './entities/export-job.entity';
 export * from './entities/export-audit.entity';
 export * from './case-selection';
+export * from './case-stats.cache';
