@@ -5,3 +5,5 @@ export * from './cli';
 export * from './kafka-broker';
 export * from './export-server';
 export * from './projection-compare';
+export * from './case-stats.sql';
+export * from './simulated-cases';
