@@ -3,7 +3,8 @@ import { selectionWhere, type CaseSelection } from '@casestats/read-model';
 
 /**
  * The dashboard's figures the obvious way: plain SQL over case_records with percentile_cont, one
- * GROUP BY per breakdown, buckets by PostgreSQL's own date_trunc in the zone. A second
+ * GROUP BY per breakdown, buckets by PostgreSQL's own date_trunc in the zone, means over float8 (a
+ * sum of whole numbers is exact there, then one rounding, as in JavaScript). A second
  * implementation to hold the in-memory one to (tests), and the baseline it is measured against
  * (bench/dashboard.bench.ts).
  */
@@ -15,9 +16,9 @@ const FIGURES = `count(*)::int AS cases,
   count(*) FILTER (WHERE direction = 'INBOUND')::int AS inbound, count(*) FILTER (WHERE direction = 'OUTBOUND')::int AS outbound,
   count(*) FILTER (WHERE reply_count > 0)::int AS replied, count(*) FILTER (WHERE missed_count > 0)::int AS missed_cases,
   coalesce(sum(missed_count), 0)::int AS missed_calls, count(*) FILTER (WHERE snoozed_count > 0)::int AS snoozed_cases,
-  ${DURATIONS.map((d) => `count(${d})::int AS ${d}_n, avg(${d})::float8 AS ${d}_mean,
+  ${DURATIONS.map((d) => `count(${d})::int AS ${d}_n, avg(${d}::float8) AS ${d}_mean,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY ${d}) AS ${d}_p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${d}) AS ${d}_p90`).join(',\n  ')},
-  count(score)::int AS csat_n, avg(score)::float8 AS csat_mean,
+  count(score)::int AS csat_n, avg(score::float8) AS csat_mean,
   ${[1, 2, 3, 4, 5].map((s) => `count(*) FILTER (WHERE score = ${s})::int AS csat_${s}`).join(', ')}`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,7 +51,7 @@ export async function plainSqlCaseStats(db: DataSource, schema: string, sel: Cas
   const run = (sql: string) => db.query(sql, params);
   const named = (id: string, name: string) =>
     run(`${selected} SELECT ${id} AS id, (array_agg(${name} ORDER BY case_created_at DESC, user_chat_case_id DESC))[1] AS name, ${FIGURES}
-           FROM sel GROUP BY 1 ORDER BY cases DESC, id COLLATE "C" NULLS LAST`);
+           FROM sel GROUP BY 1 ORDER BY cases DESC, ${id} COLLATE "C" NULLS LAST`);
   const [[total], series, team, assignee, medium, tag, direction] = await Promise.all([
     run(`${selected} SELECT ${FIGURES} FROM sel`),
     run(`${selected} SELECT bucket, ${FIGURES} FROM sel GROUP BY bucket ORDER BY bucket`),
@@ -60,7 +61,7 @@ export async function plainSqlCaseStats(db: DataSource, schema: string, sel: Cas
     // A case once under each distinct tag it has; one without tags under null.
     run(`${selected} SELECT tag AS id, tag AS name, ${FIGURES}
            FROM sel CROSS JOIN LATERAL (SELECT DISTINCT t FROM unnest(CASE WHEN tags = '{}' THEN ARRAY[NULL]::text[] ELSE tags END) AS u(t)) AS x(tag)
-          GROUP BY 1 ORDER BY cases DESC, id COLLATE "C" NULLS LAST`),
+          GROUP BY 1 ORDER BY cases DESC, tag COLLATE "C" NULLS LAST`),
     named('direction', 'direction'),
   ]);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
