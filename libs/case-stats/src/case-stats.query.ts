@@ -47,6 +47,24 @@ const BIN_COUNT = table.BIN_COUNT;
 const NULL_BIN = table.NULL_BIN;
 const NULL_DURATION = table.NULL_DURATION;
 
+type Typed = Int32Array | Float64Array;
+/**
+ * Working arrays kept between queries of a table, cleared rather than allocated: megabytes of
+ * fresh typed arrays per query cost more in garbage collection than the counting itself.
+ */
+class Scratch {
+  private readonly arrays = new Map<string, Typed>();
+  take<T extends Typed>(name: string, make: new (n: number) => T, length: number, clear = true): T {
+    let a = this.arrays.get(name) as T | undefined;
+    if (!a || a.length < length) {
+      a = new make(Math.ceil(length * 1.25));
+      this.arrays.set(name, a);
+    } else if (clear) a.fill(0, 0, length);
+    return a.subarray(0, length) as T;
+  }
+}
+const scratches = new WeakMap<CaseStatsTable, Scratch>();
+
 /** A mask over a dictionary's ids for a filter's values; null when the filter is absent. */
 function mask(size: number, find: (v: string) => number | undefined, values: string[] | undefined): Uint8Array | null {
   if (!values?.length) return null;
@@ -87,14 +105,20 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
   const M0 = A0 + t.assignees.size;
   const G0 = M0 + t.media.size;
   const G = G0 + t.tagNames.size;
-  const classes = new Int32Array(G * CLASS_COUNT);
-  const missedCalls = new Float64Array(G);
-  const metricN = new Int32Array(G * M);
-  const metricSum = new Float64Array(G * M);
-  const latest = new Int32Array(G).fill(-1);
+  let scratch = scratches.get(t);
+  if (!scratch) scratches.set(t, (scratch = new Scratch()));
+  const classes = scratch.take('classes', Int32Array, G * CLASS_COUNT);
+  const missedCalls = scratch.take('missedCalls', Float64Array, G);
+  const metricN = scratch.take('metricN', Int32Array, G * M);
+  const metricSum = scratch.take('metricSum', Float64Array, G * M);
+  const latest = scratch.take('latest', Int32Array, G).fill(-1);
 
-  const matched = new Int32Array(t.size);
-  const cellOfRow = new Int32Array(t.size);
+  const matched = scratch.take('matched', Int32Array, t.size, false);
+  const cellOfRow = scratch.take('cellOfRow', Int32Array, t.size, false);
+  // Each matching case's base groups, one run per case: groupsAt[k] … groupsAt[k + 1].
+  const groupsAt = scratch.take('groupsAt', Int32Array, t.size + 1, false);
+  let flat = scratch.take('groupsFlat', Int32Array, t.size * 6, false);
+  let used = 0;
   let n = 0;
   const groups = new Int32Array(7 + t.tagNames.size);
   const { createdAt, state, direction, team, assignee, medium, tags, userChatState, missedCount, cls, durations, caseIds } = t;
@@ -131,6 +155,7 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
   };
   const later = (i: number, l: number) => l < 0 || createdAt[i] > createdAt[l] || (createdAt[i] === createdAt[l] && caseIds[i] > caseIds[l]);
 
+  let bucket = 0;
   for (let i = 0; i < t.size; i++) {
     const at = createdAt[i];
     if (at < q.from || at >= q.toExclusive) continue;
@@ -146,18 +171,29 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
       for (let k = 0; k < rt.length && !any; k++) any = tagMask[rt[k]] === 1;
       if (!any) continue;
     }
-    // The bucket: how many later bucket starts are at or before the case.
-    let lo = 0;
-    let hi = bounds.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (bounds[mid] <= at) lo = mid + 1;
-      else hi = mid;
+    // The bucket: how many later bucket starts are at or before the case. Cases come mostly in
+    // creation order, so the last case's bucket is tried first.
+    if (!((bucket === 0 || bounds[bucket - 1] <= at) && (bucket === bounds.length || at < bounds[bucket]))) {
+      let lo = 0;
+      let hi = bounds.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (bounds[mid] <= at) lo = mid + 1;
+        else hi = mid;
+      }
+      bucket = lo;
     }
-    const cell = CELL0 + lo * 2 + direction[i];
+    const cell = CELL0 + bucket * 2 + direction[i];
     matched[n] = i;
-    cellOfRow[n++] = cell;
+    cellOfRow[n] = cell;
     const g = baseGroups(groups, 0, cell, i);
+    if (used + g > flat.length) {
+      const bigger = scratch.take('groupsFlat', Int32Array, (used + g) * 2, false);
+      bigger.set(flat.subarray(0, used));
+      flat = bigger;
+    }
+    groupsAt[n++] = used;
+    for (let k = 0; k < g; k++) flat[used++] = groups[k];
     const c = cls[i];
     const missed = missedCount[i];
     for (let k = 0; k < g; k++) {
@@ -168,6 +204,7 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
     if (later(i, latest[groups[1]])) latest[groups[1]] = i;
     if (later(i, latest[groups[2]])) latest[groups[2]] = i;
   }
+  groupsAt[n] = used;
   derive(classes, CLASS_COUNT);
   derive(missedCalls, 1);
 
@@ -209,32 +246,35 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
   }
 
   function approximatePercentiles(): void {
-    const hist = new Int32Array(G * M * BIN_COUNT);
-    const { bins } = t;
-    for (let k = 0; k < n; k++) {
-      const i = matched[k];
-      const g = baseGroups(groups, 0, cellOfRow[k], i);
-      for (let m = 0; m < M; m++) {
-        const b = bins[m][i];
+    // One duration at a time, so that its histograms (one per group) are all that is being written.
+    const hist = scratch!.take('hist', Int32Array, G * BIN_COUNT);
+    for (let m = 0; m < M; m++) {
+      if (m > 0) hist.fill(0);
+      const bm = t.bins[m];
+      const dm = durations[m];
+      for (let k = 0; k < n; k++) {
+        const i = matched[k];
+        const b = bm[i];
         if (b === NULL_BIN) continue;
-        const v = durations[m][i];
-        for (let x = 0; x < g; x++) {
-          const gm = groups[x] * M + m;
-          hist[gm * BIN_COUNT + b]++;
-          metricSum[gm] += v;
+        const v = dm[i];
+        for (let x = groupsAt[k], end = groupsAt[k + 1]; x < end; x++) {
+          const g = flat[x];
+          hist[g * BIN_COUNT + b]++;
+          metricSum[g * M + m] += v;
         }
       }
+      derive(hist, BIN_COUNT);
+      for (let g = 0; g < G; g++) {
+        let count = 0;
+        for (let b = g * BIN_COUNT, end = b + BIN_COUNT; b < end; b++) count += hist[b];
+        metricN[g * M + m] = count;
+        if (!count) continue;
+        pct[(g * M + m) * 2] = histogramRank(hist, g * BIN_COUNT, count, 0.5);
+        pct[(g * M + m) * 2 + 1] = histogramRank(hist, g * BIN_COUNT, count, 0.9);
+      }
     }
-    derive(hist, M * BIN_COUNT);
+    // Sums were added per cell only: the total, buckets and directions get theirs from the cells.
     derive(metricSum, M);
-    for (let gm = 0; gm < G * M; gm++) {
-      let count = 0;
-      for (let b = gm * BIN_COUNT, end = b + BIN_COUNT; b < end; b++) count += hist[b];
-      metricN[gm] = count;
-      if (!count) continue;
-      pct[gm * 2] = histogramRank(hist, gm * BIN_COUNT, count, 0.5);
-      pct[gm * 2 + 1] = histogramRank(hist, gm * BIN_COUNT, count, 0.9);
-    }
   }
 
   const summaryOf = (g: number): Summary => {
