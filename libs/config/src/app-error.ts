@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'EXPORT.TOO_MANY_JOBS'
   | 'EXPORT.STORAGE_FULL'
   | 'DATABASE.UNAVAILABLE'
+  | 'STATS.LOADING'
   | 'INTERNAL';
 
 export interface FieldProblem {
@@ -66,6 +67,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   'EXPORT.TOO_MANY_JOBS': 429,
   'EXPORT.STORAGE_FULL': 507,
   'DATABASE.UNAVAILABLE': 503,
+  // The dashboard's figures of a channel are still being loaded into memory: try again shortly.
+  'STATS.LOADING': 503,
   INTERNAL: 500,
 };
 
