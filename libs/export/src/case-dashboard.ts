@@ -8,6 +8,8 @@ import { Zone } from './zoned-time';
 
 type Query = Record<string, unknown>;
 const CASE_LIST_DEFAULT_LIMIT = 100;
+/** How long a request waits for a channel's first load (the export app's request timeout is 10 s). */
+const LOAD_WAIT_MS = 5000;
 
 function single(query: Query, key: string): string | undefined {
   const v = query[key];
@@ -52,7 +54,7 @@ export class CaseDashboard {
     const interval = intervalOf(query);
     const zone = new Zone(q.timezone);
     const buckets = bucketStarts(q.from, q.to, interval).map((start) => ({ start, at: zone.startOfDay(start) }));
-    const { table, asOf } = await this.cache.view(channelId);
+    const { table, asOf } = await this.cache.view(channelId, LOAD_WAIT_MS);
     const figures = computeStats(table, { from: q.selection.from.getTime(), toExclusive: q.selection.toExclusive.getTime(), buckets, filters: q.filters });
     return {
       channelId,
@@ -68,7 +70,7 @@ export class CaseDashboard {
 
   async filters(channelId: string, query: Query) {
     const q = validateCaseQuery(channelId, query, this.rules);
-    const { table, asOf } = await this.cache.view(channelId);
+    const { table, asOf } = await this.cache.view(channelId, LOAD_WAIT_MS);
     return { channelId, from: q.from, to: q.to, timezone: q.timezone, asOf: asOf.toISOString(), ...caseFilterValues(table, q.selection.from.getTime(), q.selection.toExclusive.getTime()) };
   }
 

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { AppError } from '@casestats/config';
 import type { PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
 import { CaseStatsTable, type StatCase } from '@casestats/case-stats';
@@ -68,6 +69,15 @@ export function statCaseOf(r: Record<string, unknown>): StatCase {
   };
 }
 
+function loading(ms: number, channelId: string): Promise<never> {
+  return new Promise((_, reject) => {
+    setTimeout(
+      () => reject(new AppError('STATS.LOADING', `the case statistics of ${channelId} are being loaded: try again in a few seconds`, [], { retryAfterSeconds: 3 })),
+      ms,
+    ).unref();
+  });
+}
+
 export class CaseStatsCache {
   private readonly channels = new Map<string, Promise<Channel>>();
   private readonly pollMs: number;
@@ -84,8 +94,12 @@ export class CaseStatsCache {
     this.now = options.now ?? Date.now;
   }
 
-  /** The channel's table, loading it on first use. */
-  async view(channelId: string): Promise<CaseStatsView> {
+  /**
+   * The channel's table, loading it on first use. A million cases take seconds to load: past
+   * `waitMs` the caller is told to come back (STATS.LOADING, 503 with Retry-After) while the
+   * load goes on, rather than holding a request past its timeout.
+   */
+  async view(channelId: string, waitMs = Infinity): Promise<CaseStatsView> {
     let entry = this.channels.get(channelId);
     if (!entry) {
       entry = this.load(channelId).then((c) => {
@@ -95,7 +109,7 @@ export class CaseStatsCache {
       this.channels.set(channelId, entry);
       entry.catch(() => this.channels.delete(channelId));
     }
-    const channel = await entry;
+    const channel = waitMs === Infinity ? await entry : await Promise.race([entry, loading(waitMs, channelId)]);
     channel.usedAt = this.now();
     return { table: channel.table, asOf: new Date(channel.asOf) };
   }
