@@ -105,8 +105,8 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
   const M0 = A0 + t.assignees.size;
   const G0 = M0 + t.media.size;
   const G = G0 + t.tagNames.size;
-  let scratch = scratches.get(t);
-  if (!scratch) scratches.set(t, (scratch = new Scratch()));
+  const scratch = scratches.get(t) ?? new Scratch();
+  scratches.set(t, scratch);
   const classes = scratch.take('classes', Int32Array, G * CLASS_COUNT);
   const missedCalls = scratch.take('missedCalls', Float64Array, G);
   const metricN = scratch.take('metricN', Int32Array, G * M);
@@ -247,7 +247,7 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
 
   function approximatePercentiles(): void {
     // One duration at a time, so that its histograms (one per group) are all that is being written.
-    const hist = scratch!.take('hist', Int32Array, G * BIN_COUNT);
+    const hist = scratch.take('hist', Int32Array, G * BIN_COUNT);
     for (let m = 0; m < M; m++) {
       if (m > 0) hist.fill(0);
       const bm = t.bins[m];
