@@ -42,17 +42,19 @@ export const BIN_RATIO = 1.015;
 const LOG_RATIO = Math.log(BIN_RATIO);
 export const BIN_COUNT = EXACT_BINS + Math.ceil(Math.log(2 ** 31 / EXACT_BINS) / LOG_RATIO) + 1;
 
+const LOWER = Float64Array.from({ length: BIN_COUNT + 1 }, (_, b) => (b < EXACT_BINS ? b : EXACT_BINS * Math.pow(BIN_RATIO, b - EXACT_BINS)));
+
 export function binOf(v: number): number {
   if (v < EXACT_BINS) return v;
   let b = EXACT_BINS + Math.floor(Math.log(v / EXACT_BINS) / LOG_RATIO);
   // Guard the floating-point edge: v must lie in [lower(b), lower(b + 1)).
-  if (v < binLower(b)) b--;
-  else if (v >= binLower(b + 1)) b++;
+  if (v < LOWER[b]) b--;
+  else if (v >= LOWER[b + 1]) b++;
   return b;
 }
 
 function binLower(b: number): number {
-  return b < EXACT_BINS ? b : EXACT_BINS * Math.pow(BIN_RATIO, b - EXACT_BINS);
+  return LOWER[b];
 }
 
 /** The value a bin stands for: itself below 128 s, else the middle of its span. */
@@ -147,7 +149,7 @@ export class CaseStatsTable {
     this.assigneeName[i] = this.names.id(c.assigneeName);
     this.medium[i] = this.media.id(c.mediumName);
     // A case counts once under each tag it has (a tag given twice is one tag).
-    this.tags[i] = c.tags.length ? Int32Array.from(new Set(c.tags.map((t) => this.tagNames.id(t)))) : NO_TAGS;
+    this.tags[i] = c.tags.length === 0 ? NO_TAGS : c.tags.length === 1 ? Int32Array.of(this.tagNames.id(c.tags[0])) : Int32Array.from(new Set(c.tags.map((t) => this.tagNames.id(t))));
     this.replyCount[i] = c.replyCount;
     this.missedCount[i] = c.missedCount;
     this.snoozedCount[i] = c.snoozedCount;
