@@ -25,7 +25,7 @@ export function caseFilterValues(t: CaseStatsTable, from: number, toExclusive: n
     if (later(i, latestTeam[t.team[i]])) latestTeam[t.team[i]] = i;
     if (later(i, latestAssignee[t.assignee[i]])) latestAssignee[t.assignee[i]] = i;
     media[t.medium[i]] = 1;
-    for (const tag of t.tagNames.size ? t.tags[i] : []) tags[tag] = 1;
+    for (let k = t.tagStart[i], end = k + t.tagCount[i]; k < end; k++) tags[t.tagPool[k]] = 1;
   }
   const named = (dict: Dictionary, latest: Int32Array, names: Int32Array) =>
     dict.values

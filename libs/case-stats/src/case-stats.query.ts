@@ -121,7 +121,7 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
   let used = 0;
   let n = 0;
   const groups = new Int32Array(7 + t.tagNames.size);
-  const { createdAt, state, direction, team, assignee, medium, tags, userChatState, missedCount, cls, durations, caseIds } = t;
+  const { createdAt, state, direction, team, assignee, medium, tagStart, tagCount, tagPool, userChatState, missedCount, cls, durations, caseIds } = t;
 
   /** The groups a case is counted in directly: its cell, team, assignee, medium and tags. */
   const baseGroups = (out: Int32Array, at: number, cell: number, i: number): number => {
@@ -129,13 +129,13 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
     out[at + 1] = T0 + team[i];
     out[at + 2] = A0 + assignee[i];
     out[at + 3] = M0 + medium[i];
-    const rt = tags[i];
-    if (!rt.length) {
+    const n = tagCount[i];
+    if (!n) {
       out[at + 4] = G0;
       return at + 5;
     }
-    for (let k = 0; k < rt.length; k++) out[at + 4 + k] = G0 + rt[k];
-    return at + 4 + rt.length;
+    for (let k = 0, s = tagStart[i]; k < n; k++) out[at + 4 + k] = G0 + tagPool[s + k];
+    return at + 4 + n;
   };
   /** Every group of a case, for the exact percentiles. */
   const allGroups = (out: Int32Array, cell: number, i: number): number => {
@@ -166,9 +166,8 @@ export function computeStats(t: CaseStatsTable, q: StatsQuery, exactUpTo = EXACT
     if (stateMask && !stateMask[state[i]]) continue;
     if (ucsMask && !ucsMask[userChatState[i]]) continue;
     if (tagMask) {
-      const rt = tags[i];
       let any = false;
-      for (let k = 0; k < rt.length && !any; k++) any = tagMask[rt[k]] === 1;
+      for (let k = tagStart[i], end = k + tagCount[i]; k < end && !any; k++) any = tagMask[tagPool[k]] === 1;
       if (!any) continue;
     }
     // The bucket: how many later bucket starts are at or before the case. Cases come mostly in
