@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { loadConfig } from '@casestats/config';
 import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/kafka-source';
-import { startProjector } from '@casestats/projector-api';
+import { startProjector } from '@casestats/projector-app';
 import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource } from '@casestats/read-model';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-api';
+import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase, expectedCases, runCasestats } from '@casestats/testing';
 
 const SECRET = 'test-secret-0123456789abcdef';

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
 import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase, exportInfoOf, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
-import { ExportServer, startExportServer } from '@casestats/export-api';
-import { signMemberToken } from '@casestats/export-api';
+import { ExportServer, startExportServer } from '@casestats/export-app';
+import { signMemberToken } from '@casestats/export-app';
 import type { DataSource } from 'typeorm';
 
 const SECRET = 'test-secret-0123456789abcdef';

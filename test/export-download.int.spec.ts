@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase } from '@casestats/testing';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-api';
+import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 
 const SECRET = 'download-secret-0123456789ab';
 const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'download test' };

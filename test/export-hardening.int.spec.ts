@@ -9,7 +9,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase } from '@casestats/testing';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-api';
+import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 
 const SECRET = 'hardening-secret-0123456789';
 const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'hardening test' };

@@ -8,8 +8,8 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { ExportJobEntity, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
-import { ExportServer, startExportServer } from '@casestats/export-api';
-import { signMemberToken } from '@casestats/export-api';
+import { ExportServer, startExportServer } from '@casestats/export-app';
+import { signMemberToken } from '@casestats/export-app';
 
 const SECRET = 'page-secret-0123456789abcdef';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

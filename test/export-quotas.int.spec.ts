@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { SCENARIOS_FILE, TestDatabase, cloneCases, createTestDatabase } from '@casestats/testing';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-api';
+import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 
 const SECRET = 'quotas-secret-0123456789abcd';
 /** Every case of ch-1, 60,000 clones included: a job that runs for seconds. */

@@ -9,8 +9,8 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { CASESTATS_BIN, REPO_ROOT, SCENARIOS_FILE, TestDatabase, cloneCases, countEncryptedXlsxRows, createTestDatabase } from '@casestats/testing';
-import { ExportServer, startExportServer } from '@casestats/export-api';
-import { signMemberToken } from '@casestats/export-api';
+import { ExportServer, startExportServer } from '@casestats/export-app';
+import { signMemberToken } from '@casestats/export-app';
 
 const SECRET = 'resilience-secret-0123456789';
 const BODY = { from: '2025-06-26', to: '2025-12-26', password: 'Secret42', reason: 'resilience' };

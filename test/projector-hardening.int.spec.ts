@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
-import { RunningProjector, startProjector } from '@casestats/projector-api';
+import { RunningProjector, startProjector } from '@casestats/projector-app';
 import { CASESTATS_BIN, REPO_ROOT, createMigratedDatabase, createTopic, ensureKafka, runCasestats, testKafka, uniqueTopic } from '@casestats/testing';
 
 // Issue 22: one poison byte must not stop a partition (1), a failing partition shows in /health

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createKafka, publishEvents, rebuildProjection } from '@casestats/kafka-source';
-import { startProjector } from '@casestats/projector-api';
+import { startProjector } from '@casestats/projector-app';
 import { activeSchema, createDataSource, migrate, sweepDueCases } from '@casestats/read-model';
 import { simulate, wireKey } from '@casestats/simulator';
 import { FAR_FUTURE, TestDatabase, cleanRunTables, createTestDatabase, createTopic, ensureKafka, projectionTables, testKafka, uniqueTopic } from '@casestats/testing';

@@ -22,7 +22,7 @@ import {
   testKafka,
   uniqueTopic,
 } from '@casestats/testing';
-import { RunningProjector, startProjector } from '@casestats/projector-api';
+import { RunningProjector, startProjector } from '@casestats/projector-app';
 
 const quiet = () => undefined;
 

@@ -49,6 +49,11 @@ export class CaseDashboard {
     private readonly caseUrl: (channelId: string, userChatId: string) => string,
   ) {}
 
+  /** Stops the in-memory figures' polling (the export app's close). */
+  close(): void {
+    this.cache.close();
+  }
+
   async stats(channelId: string, query: Query) {
     const q = validateCaseQuery(channelId, query, this.rules, ['interval']);
     const interval = intervalOf(query);

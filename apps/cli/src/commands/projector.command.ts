@@ -1,5 +1,5 @@
 import { Config } from '@casestats/config';
-import { runProjectorProcess } from '@casestats/projector-api';
+import { runProjectorProcess } from '@casestats/projector-app';
 import { CliIo } from '../cli-context';
 
 /** `casestats projector`: Kafka → PostgreSQL (KAFKA_BROKERS, KAFKA_TOPIC, KAFKA_GROUP_ID, DATABASE_URL). */

@@ -1,5 +1,5 @@
 import { Config } from '@casestats/config';
-import { runExportProcess } from '@casestats/export-api';
+import { runExportProcess } from '@casestats/export-app';
 import { CliIo } from '../cli-context';
 
 /** `casestats serve`: the export app (API, jobs, web page) until SIGINT/SIGTERM. */

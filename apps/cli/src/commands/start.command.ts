@@ -1,8 +1,8 @@
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, startSweeper } from '@casestats/read-model';
-import { signMemberToken, startExportServer } from '@casestats/export-api';
+import { signMemberToken, startExportServer } from '@casestats/export-app';
 import { createKafka } from '@casestats/kafka-source';
-import { startProjector } from '@casestats/projector-api';
+import { startProjector } from '@casestats/projector-app';
 import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
 import { runKafkaSimulatorFeed } from '../quickstart/kafka-feed';

@@ -1,5 +1,5 @@
 import { Config, requireJwtSecret } from '@casestats/config';
-import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-api';
+import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-app';
 import { CliIo } from '../cli-context';
 
 export interface TokenOptions {

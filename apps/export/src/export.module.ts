@@ -1,14 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Config } from '@casestats/config';
-import { AuditorGuard, MemberGuard, memberRateLimit } from './auth/member.guard';
+import { CaseDashboard, caseUrlBuilder } from '@casestats/export';
+import { CaseStatsCache } from '@casestats/read-model';
+import { AuditorGuard, MemberGuard, ViewerGuard, memberRateLimit } from './auth/member.guard';
 import { CaseExportsController, ExportAuditController } from './http/case-exports.controller';
 import { CaseChangesController } from './http/case-changes.controller';
+import { CaseDashboardController } from './http/case-dashboard.controller';
 import { MetaController } from './http/meta.controller';
 import { AuditLog } from './jobs/audit-log';
 import { ExportJobsService } from './jobs/export-jobs.service';
 import { ExportWorker, Log } from './jobs/export-worker';
-import { AUDIT, CONFIG, DATA_SOURCE, JOBS, LOG, MEMBER_LIMIT, WORKER } from './tokens';
+import { AUDIT, CONFIG, DASHBOARD, DATA_SOURCE, JOBS, LOG, MEMBER_LIMIT, WORKER } from './tokens';
 
 /** Wiring only: the providers are plain classes built by factories. */
 @Module({})
@@ -16,7 +19,7 @@ export class ExportModule {
   static register(config: Config, db: DataSource, log: Log): DynamicModule {
     return {
       module: ExportModule,
-      controllers: [MetaController, CaseExportsController, ExportAuditController, CaseChangesController],
+      controllers: [MetaController, CaseExportsController, ExportAuditController, CaseChangesController, CaseDashboardController],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: DATA_SOURCE, useValue: db },
@@ -25,8 +28,16 @@ export class ExportModule {
         { provide: WORKER, useFactory: (audit: AuditLog) => new ExportWorker(db, config, audit, log), inject: [AUDIT] },
         { provide: JOBS, useFactory: (audit: AuditLog, worker: ExportWorker) => new ExportJobsService(db, config, audit, worker), inject: [AUDIT, WORKER] },
         { provide: MEMBER_LIMIT, useFactory: () => memberRateLimit(config) },
+        {
+          provide: DASHBOARD,
+          useFactory: () => {
+            const e = config.export;
+            return new CaseDashboard(db, new CaseStatsCache(db), { statsStartDate: e.statsStartDate, defaultTimezone: e.defaultTimezone }, caseUrlBuilder(e.caseUrlTemplate));
+          },
+        },
         MemberGuard,
         AuditorGuard,
+        ViewerGuard,
       ],
     };
   }

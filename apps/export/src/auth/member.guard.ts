@@ -4,7 +4,7 @@ import { AppError, Config, httpStatusOf } from '@casestats/config';
 import { AuditLog } from '../jobs/audit-log';
 import type { Log } from '../jobs/export-worker';
 import { RateLimiter } from '../http/rate-limit';
-import { AUDIT_PERMISSION, DOWNLOAD_PERMISSION, Member, authorize, bearerToken, verifyMemberToken } from './member-token';
+import { AUDIT_PERMISSION, DOWNLOAD_PERMISSION, VIEW_PERMISSION, Member, authorize, bearerToken, verifyMemberToken } from './member-token';
 import { AUDIT, CONFIG, LOG, MEMBER_LIMIT } from '../tokens';
 
 export type MemberRequest = Request & { member: Member };
@@ -18,13 +18,13 @@ export function memberRateLimit(config: Config): RateLimiter {
 }
 
 /**
- * Bearer token → member; the member must hold the guard's permission for the channel in the path.
+ * Bearer token → member; the member must hold one of the guard's permissions for the channel in the path.
  * Nothing is written for a request refused before its token is verified: such refusals are a
  * bounded log line (no body), so that no one without a token can fill a channel's audit log.
  */
 @Injectable()
 export class MemberGuard implements CanActivate {
-  protected readonly permission: string = DOWNLOAD_PERMISSION;
+  protected readonly permissions: readonly string[] = [DOWNLOAD_PERMISSION];
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -54,7 +54,7 @@ export class MemberGuard implements CanActivate {
       }
     }
     try {
-      authorize(member, channelId, this.permission);
+      authorize(member, channelId, this.permissions);
       req.member = member;
       return true;
     } catch (err) {
@@ -81,5 +81,11 @@ export class MemberGuard implements CanActivate {
 /** The channel's export audit log: it names every requester and their reasons, so it has a permission of its own. */
 @Injectable()
 export class AuditorGuard extends MemberGuard {
-  protected override readonly permission: string = AUDIT_PERMISSION;
+  protected override readonly permissions: readonly string[] = [AUDIT_PERMISSION];
+}
+
+/** The dashboard's reads: caseStats:view or caseStats:download. */
+@Injectable()
+export class ViewerGuard extends MemberGuard {
+  protected override readonly permissions: readonly string[] = [VIEW_PERMISSION, DOWNLOAD_PERMISSION];
 }

@@ -4,12 +4,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
+import type { CaseDashboard } from '@casestats/export';
 import { ExportModule } from './export.module';
 import { useBodyParsing } from './http/body-parsing';
 import { TimedExpressAdapter, addressRateLimit, bodyDeadline, securityHeaders } from './http/http-hardening';
 import { ErrorFilter } from './http/error.filter';
 import { ExportWorker, Log } from './jobs/export-worker';
-import { WORKER } from './tokens';
+import { DASHBOARD, WORKER } from './tokens';
 
 export interface ExportServer {
   url: string;
@@ -45,6 +46,7 @@ export async function startExportServer(config: Config, db: DataSource, log: Log
     worker,
     async close() {
       await worker.stop();
+      app.get<CaseDashboard>(DASHBOARD).close();
       await app.close();
     },
   };

@@ -6,3 +6,4 @@ export const JOBS = Symbol('JOBS');
 export const WORKER = Symbol('WORKER');
 export const LOG = Symbol('LOG');
 export const MEMBER_LIMIT = Symbol('MEMBER_LIMIT');
+export const DASHBOARD = Symbol('DASHBOARD');

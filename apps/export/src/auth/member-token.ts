@@ -2,6 +2,8 @@ import { SignJWT, errors, jwtVerify } from 'jose';
 import { AppError } from '@casestats/config';
 
 export const DOWNLOAD_PERMISSION = 'caseStats:download';
+/** Seeing the dashboard's figures and case list; downloading still needs caseStats:download. */
+export const VIEW_PERMISSION = 'caseStats:view';
 /** Reading a channel's export audit log is a permission of its own: the log names every requester. */
 export const AUDIT_PERMISSION = 'caseStats:audit';
 /** A token may live 30 days at most: one signed for years is a standing key to the channel's data. */
@@ -78,9 +80,9 @@ export async function signMemberToken(req: TokenRequest, secret: string, nowSeco
 }
 
 /** The member holds `permission` (downloading case statistics unless said) in this channel, and no other. */
-export function authorize(member: Member, channelId: string, permission = DOWNLOAD_PERMISSION): void {
-  if (!member.permissions.includes(permission)) {
-    throw new AppError('AUTH.FORBIDDEN', `the member lacks the ${permission} permission`);
+export function authorize(member: Member, channelId: string, permissions: readonly string[] = [DOWNLOAD_PERMISSION]): void {
+  if (!permissions.some((p) => member.permissions.includes(p))) {
+    throw new AppError('AUTH.FORBIDDEN', `the member lacks the ${permissions.join(' or ')} permission`);
   }
   if (member.channelId !== channelId) throw new AppError('AUTH.FORBIDDEN', 'the token is for another channel');
 }

@@ -1,4 +1,5 @@
 import { CASE_STATES, DIRECTIONS, MEDIUM_NAMES, USER_CHAT_STATES } from '@casestats/case-projection';
+import { dashboardPaths, dashboardSchemas } from './openapi.dashboard';
 
 /** The OpenAPI description of the export API, served at /api/openapi.json. */
 const error = { $ref: '#/components/schemas/Error' };
@@ -24,6 +25,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
     schemas: {
+      ...dashboardSchemas,
       Error: {
         type: 'object',
         required: ['code', 'message'],
@@ -90,6 +92,7 @@ export const openApiDocument = {
   },
   security: [{ bearer: [] }],
   paths: {
+    ...dashboardPaths,
     '/api/channels/{channelId}/case-exports': {
       parameters: [channel],
       post: {
