@@ -22,6 +22,62 @@ function child(script: string, args: string[]): Record<string, number> {
   return runApart<Record<string, number>>(script, args);
 }
 
+type Run = Record<string, number> & { wall: number; steps?: Record<string, number> };
+
+/**
+ * Runs a bench script as the product runs: bundled by scripts/build.mjs (its worker threads too)
+ * and started with plain node, nothing transpiled at start. `wall` is the whole process, from
+ * spawn to exit, as a user of `casestats export` waits for it.
+ */
+function compiled(script: string, args: string[]): Run {
+  const target = script.replace(/\.ts$/, '');
+  execFileSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--if-stale', '--quiet', script], { cwd: ROOT, stdio: 'inherit' });
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync(process.execPath, [join(ROOT, 'dist', target, 'main.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { ...(JSON.parse(out.trim().split('\n').at(-1) ?? 'null') as Record<string, number>), wall };
+}
+
+/**
+ * Where an export's time goes besides the rows (medians over the runs): the process's start, the
+ * connection, then each step of runExport at its end, from the request on (bench/export-run.ts).
+ */
+function startUpTable(exps: Run[], floors: Run[]): string {
+  const med = (f: (r: Run) => number | undefined, runs = exps) => median(runs.map((r) => f(r) ?? NaN));
+  const s = (x: number) => `${x.toFixed(3)} s`;
+  const lines = [
+    ['process start, bundle loaded', s(med((r) => r.loaded)), ''],
+    ['database connected', s(med((r) => r.connected)), 'after the start'],
+  ];
+  const order = ['counted', 'snapshot', 'count', 'workers', 'keys', 'first rows', 'case sheet', 'user sheet', 'info sheets', 'file'];
+  const names: Record<string, string> = {
+    counted: "the CLI's count and cap check",
+    snapshot: 'snapshot opened',
+    count: "the snapshot's count",
+    workers: 'render worker loaded (beside)',
+    keys: 'key derivation done (beside)',
+    'first rows': 'first rendered rows arrive',
+    'case sheet': 'case sheet written',
+    'user sheet': 'user sheet written',
+    'info sheets': 'info and guide sheets',
+    file: 'file sealed, renamed, synced',
+  };
+  let previous = 0;
+  for (const key of order) {
+    const t = med((r) => r.steps?.[key]);
+    const beside = key === 'workers' || key === 'keys';
+    lines.push([names[key], s(t), beside ? '' : `+${s(t - previous)}`]);
+    if (!beside) previous = t;
+  }
+  lines.push(['whole process (spawn to exit)', s(med((r) => r.wall)), `floor's: ${s(med((r) => r.wall, floors))}`]);
+  lines.push(["floor's write alone", s(med((r) => r.seconds, floors)), `floor's process start: ${s(med((r) => r.wall - r.seconds, floors))}`]);
+  return ['| part of the export | at (from the request) | took |', '|---|---|---|', ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+}
+
 /** The Seoul calendar day on which the n-th case (in export order) was created. */
 async function dayOfNthCase(url: string, n: number): Promise<string> {
   const c = new Client({ connectionString: url });
@@ -96,11 +152,11 @@ async function main() {
     for (const size of sizes) {
       const to = await dayOfNthCase(url, size);
       // Alternately, so that a change in the machine's speed meets both alike.
-      const exps: Record<string, number>[] = [];
-      const floors: Record<string, number>[] = [];
+      const exps: Run[] = [];
+      const floors: Run[] = [];
       for (let i = 0; i < REPEATS; i++) {
-        exps.push(child('bench/export-run.ts', [url, 'ch-1', '2025-07-01', to, join(dir, `export-${size}.xlsx`)]));
-        floors.push(child('bench/floor-xlsx.ts', [String(exps[i].rows), join(dir, `floor-${size}.xlsx`)]));
+        exps.push(compiled('bench/export-run.ts', [url, 'ch-1', '2025-07-01', to, join(dir, `export-${size}.xlsx`)]));
+        floors.push(compiled('bench/floor-xlsx.ts', [String(exps[i].rows), join(dir, `floor-${size}.xlsx`)]));
       }
       const expSeconds = exps.map((e) => e.seconds);
       const floorSeconds = floors.map((f) => f.seconds);
@@ -112,6 +168,9 @@ async function main() {
         `| export ${exp.rows.toLocaleString('en-US')} rows | ${exp.seconds.toFixed(1)} s${range(expSeconds, 1)} | ${floor.seconds.toFixed(1)} s${range(floorSeconds, 1)} | ${(exp.seconds / floor.seconds).toFixed(2)}x${range(ratios, 2)} (goal ≤ 1.0x, ≤ 60 s) | ${exp.peakRssMb} MB at most (floor ${floor.peakRssMb} MB) |`,
       );
       log(results[results.length - 1]);
+      const walls = exps.map((e, i) => e.wall / floors[i].wall);
+      log(`  whole processes, spawn to exit: ${median(exps.map((e) => e.wall)).toFixed(2)} s vs the floor's ${median(floors.map((f) => f.wall)).toFixed(2)} s = ${median(walls).toFixed(2)}x${range(walls, 2)}`);
+      log(`  start-up of the ${exp.rows.toLocaleString('en-US')}-row export (${exps[0].userRows?.toLocaleString('en-US')} user rows):\n${startUpTable(exps, floors)}`);
       if (size === Math.max(...sizes)) {
         log(`  EXPLAIN for ${exp.rows} rows (2025-07-01 .. ${to}):\n${await explain(url, '2025-07-01', to)}`);
         const pair = child('bench/export-pair.ts', [url, 'ch-1', '2025-07-01', to, dir]);

@@ -14,8 +14,9 @@ export interface CaseSheetJob {
   credits: number;
 }
 
-/** `last` marks a slice's final chunk (which may hold no bytes when the slice ended on a chunk boundary). */
+/** `ready`: the thread has loaded its modules (a start-up figure of the benchmark). `last` marks a slice's final chunk (which may hold no bytes when the slice ended on a chunk boundary). */
 export type FromCaseSheetWorker =
+  | { kind: 'ready' }
   | { kind: 'chunk'; buffer: ArrayBuffer; offset: number; length: number; rows: number; last: boolean }
   | { kind: 'done'; rows: number }
   | { kind: 'error'; message: string; name: string; code?: string };

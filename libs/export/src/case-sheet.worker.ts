@@ -71,6 +71,7 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
 
 if (parentPort) {
   const port = parentPort;
+  port.postMessage({ kind: 'ready' } satisfies FromCaseSheetWorker);
   // Started ahead of its job (CaseSheetWorkers): the modules load while the export's first queries run.
   const job = new Promise<CaseSheetJob>((resolve) => {
     const take = (m: ToCaseSheetWorker) => {
