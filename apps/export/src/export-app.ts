@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
@@ -30,6 +30,9 @@ export async function startExportServer(config: Config, db: DataSource, log: Log
   useBodyParsing(app);
   app.useGlobalFilters(new ErrorFilter(log));
   app.useStaticAssets(join(__dirname, 'public'), { index: 'index.html' });
+  // The dashboard's charts, from the installed package (no CDN: the app works offline). Resolved at
+  // run time, so the same line serves from the tsx sources and from the bundle in dist/.
+  app.useStaticAssets(dirname(require.resolve('uplot/dist/uPlot.iife.min.js')), { prefix: '/vendor/uplot/' });
   app.disable('x-powered-by');
   // No enableShutdownHooks: whoever runs the server owns SIGINT/SIGTERM and calls close(). Nest's
   // handler closed the app and re-sent the signal, which killed the process before the worker had
