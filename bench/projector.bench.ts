@@ -1,6 +1,7 @@
 /**
  * Projector throughput against its floor, the rebuild's, and end-to-end freshness (issue 6).
- *   node bin/run-ts.js bench/projector.bench.ts [EVENTS=1000000]   (BENCH_REPEATS=3: floor and projector runs, alternately)
+ *   node bin/run-ts.js bench/projector.bench.ts [EVENTS=1000000] [--feed-cost]   (BENCH_REPEATS=3: floor and projector runs, alternately)
+ * --feed-cost measures only the projector and the rebuild with the change feed's log against without it.
  * The floor and the projector (then the rebuild) each run in a fresh process of their own, with
  * the same Node flags, not in the one that just made and published a million events.
  * Floor: a no-op kafkajs consumer reading the same topic in the same run. Every rate counts from
@@ -16,15 +17,17 @@ import { Client } from 'pg';
 import { loadConfig } from '@casestats/config';
 import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/kafka-source';
 import { startProjector } from '@casestats/projector-app';
-import { createDataSource, migrate } from '@casestats/read-model';
+import { benchOnlyWithoutCaseChangeLog, createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
 import { runApart } from './apart';
 import { REPEATS, median, range } from './stats';
 
-const N = Number(process.argv[2] ?? 1_000_000);
-/** A child's part (see measureApart): `noop` or `project`, with the topic, or `file`, with the NDJSON file. */
-const [part, partTopic] = [process.argv[3], process.argv[4]];
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const feedCost = process.argv.includes('--feed-cost');
+const N = Number(args[0] ?? 1_000_000);
+/** A child's part (see measureApart): `noop`, `project` or `project-nolog`, with the topic, or `file`, with the NDJSON file. */
+const [part, partTopic] = [args[1], args[2]];
 const quiet = () => undefined;
 
 function take(n: number, seed: number): WireEvent[] {
@@ -207,14 +210,36 @@ async function fileRate(file: string, n: number): Promise<number> {
 }
 
 /** Runs this file again as `part` in a fresh process with this one's Node flags. */
-function measureApart<T>(what: 'noop' | 'project' | 'file', topic: string, n: number): T {
+function measureApart<T>(what: 'noop' | 'project' | 'project-nolog' | 'file', topic: string, n: number): T {
   return runApart<T>('bench/projector.bench.ts', [String(n), what, topic], process.execArgv);
 }
 
 async function runPart(): Promise<void> {
   const { brokers } = await ensureKafka();
+  if (part === 'project-nolog') benchOnlyWithoutCaseChangeLog();
   const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : part === 'file' ? await fileRate(partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N);
   console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+/**
+ * --feed-cost: what the change feed's log costs the projector and the rebuild: the same topic
+ * projected with the log and without it (the bench-only control), alternately, REPEATS times.
+ */
+function printFeedCost(topic: string, sent: number): void {
+  const runs: { with: { projector: Rate; rebuild: Rate }; without: { projector: Rate; rebuild: Rate } }[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const withLog = measureApart<{ projector: Rate; rebuild: Rate }>('project', topic, sent);
+    const without = measureApart<{ projector: Rate; rebuild: Rate }>('project-nolog', topic, sent);
+    console.log(`run ${i + 1}: projector ${Math.round(withLog.projector.rate)} vs ${Math.round(without.projector.rate)} ev/s without the log; rebuild ${Math.round(withLog.rebuild.rate)} vs ${Math.round(without.rebuild.rate)}`);
+    runs.push({ with: withLog, without });
+  }
+  for (const what of ['projector', 'rebuild'] as const) {
+    const w = median(runs.map((r) => r.with[what].rate));
+    const wo = median(runs.map((r) => r.without[what].rate));
+    const slowdowns = runs.map((r) => 1 - r.with[what].rate / r.without[what].rate);
+    console.log(`| ${what} ${sent.toLocaleString('en-US')} events, with the feed's log | ${Math.round(w)} ev/s | without it ${Math.round(wo)} ev/s | slowdown ${((1 - w / wo) * 100).toFixed(1)}% (runs: ${slowdowns.map((x) => (x * 100).toFixed(1)).join(', ')}%) (goal ≤ 5%) |`);
+  }
   process.exit(0);
 }
 
@@ -231,6 +256,7 @@ async function main() {
   for (let i = 0; i < events.length; i += 10_000) writeSync(out, `${events.slice(i, i + 10_000).map((e) => JSON.stringify(e)).join('\n')}\n`);
   closeSync(out);
   console.log(`published ${sent} events to ${topic} (3 partitions)`);
+  if (feedCost) return printFeedCost(topic, sent);
   // The floor and the projector alternately, REPEATS times: the medians, with the range of the ratios.
   const floors: number[] = [];
   const runs: { projector: Rate; rebuild: Rate }[] = [];

@@ -47,6 +47,16 @@ const XMIN_AS_XID8 = (xmin: string) =>
   `(((pg_current_xact_id()::text::bigint >> 32) + (${xmin}::text::bigint < (pg_current_xact_id()::text::bigint & 4294967295))::int) << 32
      | ${xmin}::text::bigint)::text::xid8`;
 
+let benchWithoutLog = false;
+
+/**
+ * The control of bench/projector.bench.ts's feed cost: the same writes without their log, to
+ * measure what the log costs the projector. Only the bench calls it, in a process of its own.
+ */
+export function benchOnlyWithoutCaseChangeLog(): void {
+  benchWithoutLog = true;
+}
+
 /**
  * Wraps a statement that writes case records and returns `channel_id, user_chat_case_id, xmin`
  * (an upsert's RETURNING) so that the same statement logs them. A case the transaction already
@@ -55,6 +65,7 @@ const XMIN_AS_XID8 = (xmin: string) =>
  */
 export function loggedCaseWrite(schema: string, writeReturning: string): string {
   const s = assertSchemaName(schema);
+  if (benchWithoutLog) return `WITH written AS (${writeReturning}) SELECT count(*) FROM written`;
   return `WITH written AS (${writeReturning}),
     w AS (SELECT channel_id, user_chat_case_id AS id, ${XMIN_AS_XID8('xmin')} AS xid FROM written),
     g AS (SELECT k.channel_id, k.xid, (SELECT max(p.chunk) FROM ${s}.case_change_log p WHERE p.channel_id = k.channel_id AND p.xid = k.xid) AS last
