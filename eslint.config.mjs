@@ -6,7 +6,6 @@ const NOT_IN_DOMAIN = [
   'pg',
   'pg-cursor',
   'kafkajs',
-  'exceljs',
   'xlsx-populate',
   'express',
   'jose',

@@ -1,10 +1,10 @@
 import * as zlib from 'node:zlib';
 
 /**
- * A forward-only ZIP writer for OOXML packages. Written here rather than taken from a library
- * because the ones at hand either keep whole entries in memory (jszip, exceljs's writer), or
- * stream without ZIP64 for entries they cannot size up front (archiver/zip-stream, yazl), while a
- * 1,000,000-row sheet is well over 4 GiB of XML and its size is unknown until the last row.
+ * A forward-only ZIP writer for OOXML packages. Our own rather than a library's (yazl streams
+ * entries of unknown size and writes ZIP64 too) for two reasons: a sheet is deflated in parallel
+ * 1 MiB pieces on the thread pool (README, "Why the XLSX writer is our own"), and Excel's
+ * local-header quirk below, which no library lays out this way.
  *
  * Layout choices, for Excel's sake:
  * - Streamed entries carry a data descriptor (flag bit 3) and say "version 4.5 needed" in their
