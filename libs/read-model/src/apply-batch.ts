@@ -1,6 +1,6 @@
 import { CaseStatsEvent, UserUpdated } from '@casestats/events';
 import { BatchOutcome, projectBatch, projectUsers, usersOfBatch } from '@casestats/case-projection';
-import { Sql, Transactional, inTransaction } from './sql';
+import { Sql, Transactional, inTransaction } from '@casestats/pg';
 import { loadChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';
 import { mergeUserChats, saveUserUpdates } from './user.repository';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from './projection-schema';
-import type { Sql } from './sql';
+import type { Sql } from '@casestats/pg';
 
 /**
  * The case change feed's log, and how it is written, read and pruned.

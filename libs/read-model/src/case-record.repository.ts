@@ -1,5 +1,5 @@
 import { STORED_CASE_FIELDS, type ChangedCase } from '@casestats/case-projection';
-import { Sql, fromEpochMs } from './sql';
+import { Sql, fromEpochMs } from '@casestats/pg';
 import { assertSchemaName } from './projection-schema';
 import { loggedCaseWrite } from './case-changes.repository';
 

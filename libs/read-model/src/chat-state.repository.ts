@@ -1,5 +1,5 @@
 import { ChatState, chatKey, completionDueAt } from '@casestats/case-projection';
-import { Sql, fromEpochMs, iso } from './sql';
+import { Sql, fromEpochMs, iso } from '@casestats/pg';
 import { assertSchemaName } from './projection-schema';
 
 /**

@@ -1,4 +1,4 @@
-import { Sql, fromEpochMs } from './sql';
+import { Sql, fromEpochMs } from '@casestats/pg';
 import { assertSchemaName } from './projection-schema';
 
 export interface CheckpointKey {

@@ -1,9 +1,9 @@
 import { DataSource, MigrationInterface } from 'typeorm';
 import { Config } from '@casestats/config';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedPostgres } from '@casestats/pg';
 
 /** Where the embedded server's data really is (as root, maybe under /var/lib/casestats): tests clean it up. */
-export { embeddedDataDir } from './embedded-postgres';
+export { embeddedDataDir } from '@casestats/pg';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { ProjectionRegistryEntity } from './entities/projection-registry.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';

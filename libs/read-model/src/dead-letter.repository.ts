@@ -1,5 +1,5 @@
 import { boundedReason } from '@casestats/events';
-import { Sql } from './sql';
+import { Sql } from '@casestats/pg';
 
 export interface DeadLetterInput {
   /** Where it came from: `file:NAME` or `kafka:TOPIC/PARTITION`. */

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@casestats/testing';
 import { EPOCH_MS_TYPES, parseUtcTimestamp } from './epoch-ms-types';
-import { fromEpochMs } from './sql';
+import { fromEpochMs } from '@casestats/pg';
 
 describe('parseUtcTimestamp', () => {
   it('reads every fraction length PostgreSQL prints', () => {

@@ -1,5 +1,4 @@
 export * from './database';
-export * from './sql';
 export * from './projection-schema';
 export * from './projection-registry';
 export * from './apply-batch';

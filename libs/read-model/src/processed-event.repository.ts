@@ -1,4 +1,4 @@
-import { Sql } from './sql';
+import { Sql } from '@casestats/pg';
 import { assertSchemaName } from './projection-schema';
 
 /**

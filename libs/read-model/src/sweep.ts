@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { completeDueChats } from '@casestats/case-projection';
-import { inTransaction } from './sql';
+import { inTransaction } from '@casestats/pg';
 import { activeSchema } from './projection-registry';
 import { loadDueChatStates, saveChatStates } from './chat-state.repository';
 import { upsertCaseRecords } from './case-record.repository';

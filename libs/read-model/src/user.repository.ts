@@ -1,5 +1,5 @@
 import { UserOfBatch, UserState, userKey } from '@casestats/case-projection';
-import { Sql, fromEpochMs } from './sql';
+import { Sql, fromEpochMs } from '@casestats/pg';
 import { assertSchemaName } from './projection-schema';
 
 interface UserRow {
