@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { loadConfig } from '@casestats/config';
-import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/kafka-source';
+import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/source-kafka';
 import { startProjector } from '@casestats/projector-app';
 import { benchOnlyWithoutCaseChangeLog, createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { STORED_CASE_FIELDS } from '@casestats/case-projection';
-import { createKafka, publishEvents } from '@casestats/kafka-source';
+import { createKafka, publishEvents } from '@casestats/source-kafka';
 import { CaseSnapshot, EXPORT_CASE_FIELDS, createDataSource, readCaseFeed, type CaseFeedItem } from '@casestats/read-model';
 import { simulate } from '@casestats/simulator';
 import { CASESTATS_BIN, REPO_ROOT, createMigratedDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';

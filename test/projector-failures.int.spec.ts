@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { createKafka, publishEvents } from '@casestats/kafka-source';
+import { createKafka, publishEvents } from '@casestats/source-kafka';
 import { sweepDueCases } from '@casestats/read-model';
 import { simulate } from '@casestats/simulator';
 import {

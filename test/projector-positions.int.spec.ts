@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import { KafkaProjector, Log, createKafka, publishEvents, rebuildProjection } from '@casestats/kafka-source';
+import { KafkaProjector, Log, createKafka, publishEvents, rebuildProjection } from '@casestats/source-kafka';
 import { sweepDueCases } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { FAR_FUTURE, cleanRunTables, createMigratedDatabase, createTopic, ensureKafka, projectionTables, testKafka, uniqueTopic } from '@casestats/testing';

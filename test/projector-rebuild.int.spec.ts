@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { createKafka, publishEvents, rebuildProjection } from '@casestats/kafka-source';
+import { createKafka, publishEvents, rebuildProjection } from '@casestats/source-kafka';
 import { startProjector } from '@casestats/projector-app';
 import { activeSchema, createDataSource, migrate, sweepDueCases } from '@casestats/read-model';
 import { simulate, wireKey } from '@casestats/simulator';

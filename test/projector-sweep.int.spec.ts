@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '@casestats/config';
-import { createKafka, topicAppliedHorizon } from '@casestats/kafka-source';
+import { createKafka, topicAppliedHorizon } from '@casestats/source-kafka';
 import { startProjector } from '@casestats/projector-app';
 import { appliedHorizon, startSweeper } from '@casestats/read-model';
 import { createMigratedDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { createKafka, publishEvents } from '@casestats/kafka-source';
+import { createKafka, publishEvents } from '@casestats/source-kafka';
 import { projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
 import { simulate, WireEvent } from '@casestats/simulator';
 import {

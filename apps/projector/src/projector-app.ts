@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
-import { KafkaProjector, Log, coveredHorizon, createKafka } from '@casestats/kafka-source';
+import { KafkaProjector, Log, coveredHorizon, createKafka } from '@casestats/source-kafka';
 import { activeSchema, startSweeper } from '@casestats/read-model';
 
 const PROJECTOR = Symbol('PROJECTOR');

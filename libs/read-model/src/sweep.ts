@@ -53,7 +53,7 @@ export function appliedHorizon(partitions: PartitionPosition[]): number {
  * The periodic sweep of the running processes: on the active projection, with the wall clock the
  * caller passes minus a grace, so that events a little late still land before their case freezes.
  * With `horizon`, never past the time up to which the projection holds every event of its source
- * (the projector's: kafka-source coveredHorizon): after downtime, behind a stuck partition or a
+ * (the projector's: source-kafka coveredHorizon): after downtime, behind a stuck partition or a
  * rebuild's switch, cases wait for the events still to come.
  */
 export function startSweeper(

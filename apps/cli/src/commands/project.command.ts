@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { AppError, Config } from '@casestats/config';
-import { FileDeadLetter, projectEventsFile } from '@casestats/kafka-source';
+import { FileDeadLetter, projectEventsFile } from '@casestats/source-kafka';
 import { FileProjectionStats, activeSchema, sweepDueCases } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 

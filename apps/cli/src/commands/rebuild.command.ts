@@ -1,5 +1,5 @@
 import { AppError, Config } from '@casestats/config';
-import { createKafka, rebuildProjection } from '@casestats/kafka-source';
+import { createKafka, rebuildProjection } from '@casestats/source-kafka';
 import { migrate, openDatabase } from '@casestats/read-model';
 import { CliIo } from '../cli-context';
 

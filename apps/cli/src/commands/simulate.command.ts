@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { AppError, Config } from '@casestats/config';
 import { simulate } from '@casestats/simulator';
-import { createKafka, publishEvents } from '@casestats/kafka-source';
+import { createKafka, publishEvents } from '@casestats/source-kafka';
 import { CliIo } from '../cli-context';
 
 export interface SimulateOptions {

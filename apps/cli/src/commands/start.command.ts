@@ -1,7 +1,7 @@
 import { Config } from '@casestats/config';
 import { activeSchema, migrate, openDatabase, startSweeper } from '@casestats/read-model';
 import { signMemberToken, startExportServer } from '@casestats/export-app';
-import { createKafka } from '@casestats/kafka-source';
+import { createKafka } from '@casestats/source-kafka';
 import { startProjector } from '@casestats/projector-app';
 import { CliIo } from '../cli-context';
 import { runSimulatorFeed } from '../quickstart/simulator-feed';
