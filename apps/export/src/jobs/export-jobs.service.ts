@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FileHandle, open } from 'node:fs/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
+import { download } from '@casestats/export-jobs';
 import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
 import { ExportJob, ExportJobEntity, activeSchema, countCases } from '@casestats/read-model';
 import { Member } from '../auth/member-token';
@@ -132,8 +133,9 @@ export class ExportJobsService {
   async file(channelId: string, memberId: string, id: string): Promise<{ handle: FileHandle; fileName: string; bytes: number }> {
     const job = await this.get(channelId, memberId, id);
     const expired = new AppError('EXPORT.EXPIRED', 'the file has expired: request the export again');
-    if (job.status === 'expired' || (job.status === 'succeeded' && job.expiresAt && job.expiresAt.getTime() <= Date.now())) throw expired;
-    if (job.status !== 'succeeded' || !job.filePath) {
+    const answer = download({ status: job.status, expiresAtMs: job.expiresAt ? job.expiresAt.getTime() : null, hasFile: !!job.filePath }, Date.now());
+    if (answer === 'expired') throw expired;
+    if (answer === 'not-ready' || !job.filePath) {
       throw new AppError('EXPORT.NOT_READY', `the export is ${job.status}${job.error ? `: ${job.error}` : ''}`);
     }
     let handle: FileHandle;

@@ -4,16 +4,21 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
+import { ExportJobEvent, allowedFrom, retryAfterFailure, retryDelayMs } from '@casestats/export-jobs';
 import { ValidExportRequest, runExport } from '@casestats/export';
 import { ExportJob, ExportJobEntity } from '@casestats/read-model';
 import { AuditLog } from './audit-log';
 import { isDatabaseUnavailable } from './database-errors';
 import type { Log } from '@casestats/config';
 
+/** Each transition's `status IN (…)`, from the decider, so a refused transition updates no row. */
+const FROM = Object.fromEntries(
+  (['claim', 'heartbeat', 'progress', 'finish', 'retry', 'fail', 'stale', 'expire'] as const).map((e) => [e, `(${allowedFrom(e).map((st) => `'${st}'`).join(', ')})`]),
+) as Record<ExportJobEvent, string>;
+
 /** The one log shape of the apps (libs/config's jsonLog writes it). */
 export type { Log };
 
-const MAX_ATTEMPTS = 3;
 
 /** TypeORM answers an UPDATE … RETURNING with [rows, affected]; a SELECT with rows. */
 function returned<T>(result: unknown): T[] {
@@ -104,7 +109,7 @@ export class ExportWorker {
   /** Fails these jobs, if still queued or running, with the interrupted reason, and audits each. */
   private async failInterrupted(ids: string[]): Promise<void> {
     const failed = returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
+      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ${FROM.fail} RETURNING id`,
       [ids, INTERRUPTED],
     ));
     for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
@@ -139,7 +144,7 @@ export class ExportWorker {
     const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.channelId) ?? -1) - (this.lastClaimed.get(b.channelId) ?? -1)).map(([id]) => id);
     const rows = returned<{ id: string; channel_id: string }>(await this.db.query(
       `UPDATE export_jobs SET status = 'running', heartbeat_at = now(), started_at = coalesce(started_at, now()), attempts = attempts + 1
-        WHERE id = (SELECT id FROM export_jobs WHERE status = 'queued' AND worker_id = $1 AND id = ANY($2::uuid[])
+        WHERE id = (SELECT id FROM export_jobs WHERE status IN ${FROM.claim} AND worker_id = $1 AND id = ANY($2::uuid[])
                      ORDER BY array_position($2::uuid[], id) FOR UPDATE SKIP LOCKED LIMIT 1)
         RETURNING id, channel_id`,
       [this.instanceId, order],
@@ -175,7 +180,7 @@ export class ExportWorker {
             if (now - lastWrite < 500 && rowsWritten < totalRows) return;
             lastWrite = now;
             const [, touched] = await this.db.query(
-              `UPDATE export_jobs SET rows_written = $2, total_rows = $3, heartbeat_at = now() WHERE id = $1 AND status = 'running'`,
+              `UPDATE export_jobs SET rows_written = $2, total_rows = $3, heartbeat_at = now() WHERE id = $1 AND status IN ${FROM.progress}`,
               [job.id, rowsWritten, totalRows],
             );
             // Ended meanwhile (another instance judged it stale): the work is for nothing.
@@ -199,7 +204,7 @@ export class ExportWorker {
     await tx.query(
       `UPDATE export_jobs SET status = 'succeeded', rows_written = $2, total_rows = $2, file_path = $3, bytes = $4, sha256 = $5,
               finished_at = now(), heartbeat_at = now(), expires_at = now() + ($6::text || ' milliseconds')::interval, error = NULL
-        WHERE id = $1 AND status = 'running'`,
+        WHERE id = $1 AND status IN ${FROM.finish}`,
       [id, result.caseRows, result.path, result.bytes, result.sha256, String(this.config.export.fileTtlMs)],
     );
     await this.audit.finished(id, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 }, tx);
@@ -232,12 +237,12 @@ export class ExportWorker {
 
   private async failOrRetry(job: ExportJob, err: unknown): Promise<void> {
     const message = err instanceof AppError ? err.message : `the export failed: ${(err as Error).message}`;
-    const retry = !this.stopped && !(err instanceof AppError) && job.attempts < MAX_ATTEMPTS && this.accepted.has(job.id);
+    const retry = retryAfterFailure({ attempts: job.attempts, permanent: err instanceof AppError, abandoned: this.stopped || !this.accepted.has(job.id) });
     this.log(retry ? 'warn' : 'error', retry ? 'export failed, will retry' : 'export failed', { jobId: job.id, attempt: job.attempts, error: message });
     if (retry) {
-      await new Promise((r) => setTimeout(r, 1000 * 2 ** (job.attempts - 1)));
+      await new Promise((r) => setTimeout(r, retryDelayMs(job.attempts)));
       const requeued = await this.persist(job.id, 'the retry', (tx) =>
-        tx.query(`UPDATE export_jobs SET status = 'queued', rows_written = 0, heartbeat_at = now() WHERE id = $1 AND status = 'running'`, [job.id]),
+        tx.query(`UPDATE export_jobs SET status = 'queued', rows_written = 0, heartbeat_at = now() WHERE id = $1 AND status IN ${FROM.retry}`, [job.id]),
       );
       if (requeued) setImmediate(() => void this.kick());
       return;
@@ -245,7 +250,7 @@ export class ExportWorker {
     this.accepted.delete(job.id);
     await this.persist(job.id, 'the export outcome', async (tx) => {
       await tx.query(
-        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ${FROM.fail}`,
         [job.id, this.stopped ? INTERRUPTED : message],
       );
       await this.audit.finished(job.id, 'failed', { message }, tx);
@@ -260,14 +265,14 @@ export class ExportWorker {
       const mine = [...this.accepted.keys()];
       const stale = returned<{ id: string }>(await this.db.query(
         `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now()
-          WHERE status IN ('queued', 'running') AND heartbeat_at < now() - ($1::text || ' milliseconds')::interval
+          WHERE status IN ${FROM.stale} AND heartbeat_at < now() - ($1::text || ' milliseconds')::interval
             AND NOT (id = ANY($3::uuid[]))
           RETURNING id`,
         [String(this.config.export.staleJobMs), INTERRUPTED, mine],
       ));
       for (const { id } of stale) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
       const expired = returned<{ id: string }>(await this.db.query(
-        `UPDATE export_jobs SET status = 'expired', file_path = NULL WHERE status = 'succeeded' AND expires_at <= now() RETURNING id`,
+        `UPDATE export_jobs SET status = 'expired', file_path = NULL WHERE status IN ${FROM.expire} AND expires_at <= now() RETURNING id`,
       ));
       for (const job of expired) await rm(join(this.config.export.fileDir, `${job.id}.xlsx`), { force: true });
       await this.removeOrphans();
@@ -285,7 +290,7 @@ export class ExportWorker {
     const mine = [...this.accepted.keys()];
     if (!mine.length) return;
     const alive = new Set(returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'running') RETURNING id`,
+      `UPDATE export_jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status IN ${FROM.heartbeat} RETURNING id`,
       [mine],
     )).map((r) => r.id));
     for (const id of mine) {
@@ -309,7 +314,7 @@ export class ExportWorker {
     const dead = workers.map((w) => w.worker_id).filter((id) => isDeadLocalWorker(id, this.instanceId));
     if (!dead.length) return;
     const failed = returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = ANY($1::text[]) AND status IN ('queued', 'running') RETURNING id`,
+      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = ANY($1::text[]) AND status IN ${FROM.stale} RETURNING id`,
       [dead, INTERRUPTED],
     ));
     for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
