@@ -52,6 +52,32 @@ describe('case-stats figures equal the plain SQL over the same records', () => {
     expect(got.summary.waitingTime.count).toBeGreaterThan(0);
   });
 
+  it.each([
+    ['Asia/Kathmandu', '18:15'],
+    ['Asia/Kolkata', '18:30'],
+  ])('puts cases at the edges of days and of the range in %s (UTC+5:45, +5:30) where the plain SQL does', async (timezone, utcMidnight) => {
+    const channelId = `ch-edge-${timezone.split('/')[1]}`;
+    // Local midnights are at `utcMidnight` UTC the day before: each instant on and a millisecond before one.
+    const instants = ['2025-07-11T', '2025-07-12T', '2025-07-14T'].flatMap((d) => {
+      const midnight = Date.parse(`${d}${utcMidnight}:00Z`);
+      return [midnight - 1, midnight].map((t) => new Date(t).toISOString());
+    });
+    const events = instants.map((occurredAt, i) => {
+      const e = parseEvent(JSON.stringify({ id: `${channelId}-${i}`, type: 'userChat.opened', version: 2, occurredAt, channelId, userChatId: `edge-${i}`, data: { assignment: 'auto' } }));
+      if (!e.ok) throw new Error(e.error.reason);
+      return e.event;
+    });
+    await applyBatch(db.dataSource, 'proj_1', { events });
+    const query = { from: '2025-07-12', to: '2025-07-14', timezone };
+    const got = await dashboard.stats(channelId, { ...query, interval: 'day' });
+    const q = validateCaseQuery(channelId, query, RULES);
+    const want = await plainSqlCaseStats(db.dataSource, 'proj_1', q.selection, q.timezone, 'day');
+    // Before the range, then the first instant of 07-12, the last of 07-12, the first of 07-13, the last of 07-14, after the range.
+    expect(got.series.map((s) => [s.start, s.summary.cases])).toEqual([['2025-07-12', 2], ['2025-07-13', 1], ['2025-07-14', 1]]);
+    expect(got.summary).toEqual(want.summary);
+    expect(got.series.filter((s) => s.summary.cases > 0)).toEqual(want.series);
+  });
+
   it('has every bucket of the range, in order, weeks from the Monday on or before from', async () => {
     const r = await dashboard.stats('ch-1', { from: '2025-07-09', to: '2025-07-22', interval: 'week' });
     expect(r.series.map((s) => s.start)).toEqual(['2025-07-07', '2025-07-14', '2025-07-21']);
