@@ -206,7 +206,7 @@ describe('the export page in real headless Chromium', () => {
 
     // The page in English, too.
     await page.locator('#lang').click();
-    expect(await page.locator('h1').textContent()).toBe('Case statistics download');
+    expect(await page.locator('h1').textContent()).toBe('Case statistics');
     await page.locator('#lang').click();
     // Under the app's CSP: no script error, no blocked script or style, no missing file.
     expect(problems).toEqual([]);
@@ -229,8 +229,9 @@ describe('the export page in real headless Chromium', () => {
     await context.close();
   });
 
-  it('shows a member without the download permission a message instead of the form, and an expired token an expiry message', async () => {
-    const { context, page, apiCalls } = await openPage(server.url, await tokenFor(['caseStats:view']));
+  it('shows a member without a case-stats permission a message instead of the form, and an expired token an expiry message', async () => {
+    // caseStats:view now opens the dashboard without the download (dashboard-page.e2e.spec.ts); a token with neither is refused.
+    const { context, page, apiCalls } = await openPage(server.url, await tokenFor(['caseStats:audit']));
     await expect.poll(() => page.locator('#denied').isVisible()).toBe(true);
     expect(await page.locator('#denied [role="alert"]').textContent()).toBe('다운로드 권한이 없어요. 관리자에게 권한을 요청하세요.');
     expect(await page.locator('#export-form').isVisible()).toBe(false);
@@ -367,8 +368,11 @@ describe('the export page in real headless Chromium', () => {
   it('offers no day after today in the export zone, and says so when a range holds no case', async () => {
     const { context, page, apiCalls, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
     const today = wallTime(new Date(), ZONE).day;
-    // Without a start date the hint names the whole span and no placeholder.
+    // Without a start date the hint names the whole span and no placeholder (the dashboard fills one in: cleared here).
+    await page.locator('#from').fill('');
+    await page.locator('#from').dispatchEvent('change');
     const hint = page.locator('#range-hint');
+    await expect.poll(() => hint.textContent()).toContain('한 번에');
     expect(await hint.textContent()).toBe(`조회 가능: 2025-06-26 ~ ${today}(오늘). 한 번에 최대 6개월이에요.`);
     expect(await page.locator('#from').getAttribute('max')).toBe(today);
     expect(await page.locator('#to').getAttribute('max')).toBe(today);
@@ -429,7 +433,8 @@ describe('the export page in real headless Chromium', () => {
     expect(icon.status).toBe(200);
     expect((await icon.arrayBuffer()).byteLength).toBeGreaterThan(0);
 
-    // Empty fields are asked for, not lectured on the rule.
+    // Empty fields are asked for, not lectured on the rule (the dashboard's default start date cleared first).
+    await page.locator('#from').fill('');
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('[data-error-for="password"]').textContent()).toBe('파일 비밀번호를 입력하세요.');
     expect(await page.locator('[data-error-for="from"]').textContent()).toBe('시작일을 입력하세요.');

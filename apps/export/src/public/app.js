@@ -5,6 +5,7 @@ import { LABEL, OPTIONS, T } from './messages.js';
 import { downloadName, earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
 import { problemWords } from './problems.js';
 import { renderRecentRows } from './recent.js';
+import { createDashboard } from './dashboard.js';
 
 const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem('casestats.lang') === 'en' ? 'en' : 'ko';
@@ -19,11 +20,13 @@ let recentSeq = 0;
 let session = 0; // a new sign-in drops every answer still in flight for the one before
 let watched = null; // the job of the progress box, as last seen
 const PERMISSION = 'caseStats:download';
+const VIEW = 'caseStats:view';
 const REFRESH_MS = 30_000;
 const POLL_MS = 500;
 const t = (key, ...args) => { const v = T[lang][key] ?? T.ko[key]; return typeof v === 'function' ? v(...args) : v; };
 const zone = () => $('timezone').value.trim() || rules.defaultTimezone;
 const expired = (claims) => typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+const dash = createDashboard({ $, call: (path) => call(path), t: (...a) => t(...a), lang: () => lang, channel: () => member.channelId, view: () => dashView(), onView: (v) => writeUrl(v) });
 const { authMessage, codeMessage, answerProblems, jobError, clientProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
 
 function applyLanguage() {
@@ -47,7 +50,11 @@ function applyLanguage() {
       box.append(label);
     }
   }
+  for (const o of $('interval').options) o.textContent = t('intervals')[o.value];
+  $('case-head').replaceChildren(...t('caseColumns').map((h, i) => Object.assign(document.createElement('th'), { textContent: h, className: i === 6 ? 'num' : '' })));
   updateRange();
+  showCount();
+  if (member) dash.render();
   if (watched) setProgress(watched);
   if (token) renderRecent();
 }
@@ -78,7 +85,8 @@ function signIn(raw) {
   $('who').textContent = `${claims.name || claims.sub} · ${claims.channelId}`;
   $('signin').hidden = true;
   $('signout').hidden = false;
-  if (!claims.permissions.includes(PERMISSION)) {
+  const canDownload = claims.permissions.includes(PERMISSION);
+  if (!canDownload && !claims.permissions.includes(VIEW)) {
     sessionStorage.removeItem('casestats.token');
     $('app').hidden = true;
     $('denied').hidden = false;
@@ -88,12 +96,19 @@ function signIn(raw) {
   sessionStorage.setItem('casestats.token', token);
   $('denied').hidden = true;
   $('app').hidden = false;
+  // A member who may only look sees the figures; the download's fields, button and list are not theirs.
+  $('app').classList.toggle('view-only', !canDownload);
+  $('open-download').hidden = !canDownload;
+  readUrl();
+  dash.load(true);
   if (typeof claims.exp === 'number') {
     const left = claims.exp * 1000 - Date.now();
     if (left < 2 ** 31 - 1) signOutTimer = setTimeout(() => signOut(t('tokenExpired')), left);
   }
-  renderRecent();
-  refreshing = setInterval(renderRecent, REFRESH_MS);
+  if (canDownload) {
+    renderRecent();
+    refreshing = setInterval(renderRecent, REFRESH_MS);
+  }
   return true;
 }
 
@@ -101,6 +116,8 @@ function signOut(message = '') {
   session++;
   sessionStorage.removeItem('casestats.token');
   token = null; member = null; watched = null;
+  dash.stop();
+  $('open-download').hidden = true;
   clearInterval(polling); clearInterval(refreshing); clearTimeout(expiryTimer); clearTimeout(signOutTimer);
   $('password').value = ''; $('passwordConfirm').value = '';
   $('progress-box').hidden = true;
@@ -223,6 +240,8 @@ async function submit(ev) {
   ev.preventDefault();
   const body = readForm();
   const local = clientProblems(body, $('passwordConfirm').value);
+  const count = dash.countFor(dashView());
+  if (count > rules.maxRows) local.push({ field: 'form', message: t('tooManyRows', count, rules.maxRows) });
   showErrors(local);
   if (local.length) return;
   $('submit').disabled = true;
@@ -336,6 +355,58 @@ async function renderRecent() {
   if (next - Date.now() < REFRESH_MS) expiryTimer = setTimeout(renderRecent, Math.max(0, next - Date.now()) + 50);
 }
 
+const FILTERS = ['teamIds', 'assigneeIds', 'tags', ...Object.keys(OPTIONS)];
+
+/** The dashboard's view: the form's range, zone and filters, and the interval; an unreadable range shows nothing. */
+function dashView() {
+  const { from, to, timezone, filters } = readForm();
+  const ok = normalizeDate(from) && normalizeDate(to) && from <= to;
+  return { from: ok ? from : '', to: ok ? to : '', timezone, interval: $('interval').value, filters };
+}
+
+// The whole view lives in the query string, so a reload or a shared link opens the same figures.
+function writeUrl(v) {
+  const q = new URLSearchParams({ from: v.from, to: v.to, timezone: v.timezone, interval: v.interval });
+  for (const f of FILTERS) for (const x of v.filters[f]) q.append(f, x);
+  const next = `?${q}`;
+  if (next !== location.search) history.replaceState(null, '', location.pathname + next);
+  showCount();
+}
+
+function readUrl() {
+  const q = new URLSearchParams(location.search);
+  const today = todayIn(zone());
+  if (q.get('timezone')) $('timezone').value = q.get('timezone');
+  if (q.get('interval') && ['day', 'week', 'month'].includes(q.get('interval'))) $('interval').value = q.get('interval');
+  const monthAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+  $('from').value = q.get('from') || $('from').value || (monthAgo < rules.statsStartDate ? rules.statsStartDate : monthAgo);
+  $('to').value = q.get('to') || $('to').value || today;
+  for (const f of ['teamIds', 'assigneeIds', 'tags']) if (q.has(f)) $(f).value = q.getAll(f).join(', ');
+  for (const f of Object.keys(OPTIONS)) {
+    if (!q.has(f)) continue;
+    const wanted = new Set(q.getAll(f));
+    $(f).querySelectorAll('input').forEach((i) => { i.checked = wanted.has(i.value); });
+  }
+  updateRange();
+}
+
+/** How many cases the file of this view will hold, said before it is requested (the dashboard's count equals the export's rows). */
+function showCount() {
+  const n = member ? dash.countFor(dashView()) : null;
+  const slot = $('download-count');
+  slot.classList.remove('warn');
+  if (n === null || n === undefined) { slot.textContent = ''; return; }
+  slot.textContent = n > rules.maxRows ? t('tooManyRows', n, rules.maxRows) : n === 0 ? t('countZero') : t('countWillHold', n);
+  if (n === 0 || n > rules.maxRows) slot.classList.add('warn');
+}
+
+let viewTimer = null;
+function viewChanged(ev) {
+  if (ev && ['password', 'passwordConfirm', 'reason'].includes(ev.target.id)) return;
+  clearTimeout(viewTimer);
+  viewTimer = setTimeout(() => { if (member) dash.load(true); }, 250);
+}
+
 function takeToken(raw) {
   if (token || member) signOut();
   if (!signIn(raw)) $('signin').hidden = false;
@@ -352,6 +423,9 @@ async function init() {
   document.querySelectorAll('button.pick').forEach((b) => b.addEventListener('click', () => openPicker(b)));
   document.querySelectorAll('input.picker').forEach((p) => p.addEventListener('change', () => pickDate(p)));
   $('export-form').addEventListener('submit', submit);
+  $('export-form').addEventListener('change', viewChanged);
+  $('more-cases').addEventListener('click', () => dash.more());
+  $('open-download').addEventListener('click', () => { $('download-title').scrollIntoView({ behavior: 'smooth', block: 'start' }); $('password').focus({ preventScroll: true }); });
   $('lang').addEventListener('click', () => { lang = lang === 'ko' ? 'en' : 'ko'; localStorage.setItem('casestats.lang', lang); applyLanguage(); });
   $('signout').addEventListener('click', () => signOut());
   $('signin-button').addEventListener('click', () => signIn($('token').value));

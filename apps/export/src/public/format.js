@@ -63,3 +63,14 @@ export function reasonLength(text) {
   const visible = text.replace(/[\s\u200b-\u200d\u2060\ufeff]/g, '');
   return visible ? [...text.trim()].length : 0;
 }
+
+/** Seconds as people read them: "1시간 5분", "3m 20s", "45초"; null → "–". Two largest units only. */
+export function formatDuration(seconds, lang) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '–';
+  const s = Math.round(seconds);
+  const units = lang === 'en' ? ['d', 'h', 'm', 's'] : ['일', '시간', '분', '초'];
+  const parts = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const first = parts.findIndex((p) => p > 0);
+  if (first < 0) return lang === 'en' ? '0s' : '0초';
+  return parts.slice(first, first + 2).map((p, i) => (p ? `${p}${units[first + i]}` : '')).filter(Boolean).join(' ');
+}

@@ -10,7 +10,7 @@ const en = (n) => n.toLocaleString('en-US');
 
 export const T = {
   ko: {
-    title: '케이스별 상담 통계 다운로드', signIn: '로그인', signOut: '로그아웃', token: '토큰',
+    title: '케이스별 상담 통계', signIn: '로그인', signOut: '로그아웃', token: '토큰',
     switchLanguage: 'Switch to English', otherLanguage: 'English', otherLang: 'en',
     signInHelp: '다운로드 권한이 있는 팀 멤버의 토큰을 붙여 넣으세요.', period: '기간', from: '시작일', to: '종료일',
     pickFrom: '시작일을 달력에서 고르기', pickTo: '종료일을 달력에서 고르기',
@@ -61,9 +61,21 @@ export const T = {
     queued: '대기 중', running: '진행 중', succeeded: '완료', failed: '실패', expired: '만료',
     progressText: (w, t) => `${w.toLocaleString('ko-KR')} / ${t.toLocaleString('ko-KR')} 행`, badToken: '토큰을 읽을 수 없어요.',
     locale: 'ko-KR',
+    dashPickRange: '기간을 고르면 통계가 보여요.', dashLoading: '이 채널의 통계를 처음 불러오는 중이에요. 잠시 후 다시 시도해요…', dashFailed: '통계를 불러오지 못했어요.',
+    asOf: (time) => `기준 시각 ${time}`, interval: '단위', intervals: { day: '일', week: '주', month: '월' }, none: '(없음)',
+    chartCases: '케이스 수 (상태별)', chartTimes: '대기·응답·해결 시간 (p50 실선, p90 점선)', caseList: '케이스 목록', more: '더 보기',
+    figures: '요약', breakdowns: '항목별', downloadSection: '파일 다운로드',
+    fig: {
+      cases: '케이스', inProgress: '기록중', completed: '완료', inbound: '수신', outbound: '발신', replied: '응답한 케이스',
+      missedCases: '부재중 케이스', missedCalls: '부재중 전화', snoozedCases: '보류한 케이스', csat: '만족도 평균', csatCount: (n) => `응답 ${n}`,
+      waitingTime: '대기 시간', avgReplyTime: '평균 응답 시간', resolutionTime: '해결 시간', leadTime: '리드 타임', totalSnoozedTime: '보류 시간',
+    },
+    breakdown: { team: '팀', assignee: '담당자', medium: '연동 서비스', tag: '태그', direction: '시작 방식' },
+    countWillHold: (n) => `이 조건의 파일에는 케이스 ${koCount(n)}이 담겨요.`, countZero: '이 조건에 맞는 케이스가 없어요 (0건). 파일에는 머리글만 담겨요.',
+    caseColumns: ['생성 시각', '케이스 ID', '고객', '팀', '담당자', '상태', '해결 시간'],
   },
   en: {
-    title: 'Case statistics download', signIn: 'Sign in', signOut: 'Sign out', token: 'Token',
+    title: 'Case statistics', signIn: 'Sign in', signOut: 'Sign out', token: 'Token',
     switchLanguage: '한국어로 보기', otherLanguage: '한국어', otherLang: 'ko',
     signInHelp: 'Paste the token of a team member who holds the download permission.', period: 'Period', from: 'From', to: 'To',
     pickFrom: 'Choose the start date on a calendar', pickTo: 'Choose the end date on a calendar',
@@ -114,6 +126,18 @@ export const T = {
     queued: 'queued', running: 'running', succeeded: 'done', failed: 'failed', expired: 'expired',
     progressText: (w, t) => `${en(w)} / ${en(t)} rows`, badToken: 'This token cannot be read.',
     locale: 'en-US',
+    dashPickRange: 'Pick a period to see the figures.', dashLoading: 'Loading this channel\'s figures for the first time. Trying again shortly…', dashFailed: 'The figures could not be loaded.',
+    asOf: (time) => `As of ${time}`, interval: 'Interval', intervals: { day: 'Day', week: 'Week', month: 'Month' }, none: '(none)',
+    chartCases: 'Cases (by state)', chartTimes: 'Waiting, reply and resolution time (p50 solid, p90 dashed)', caseList: 'Cases', more: 'More',
+    figures: 'Summary', breakdowns: 'Breakdowns', downloadSection: 'File download',
+    fig: {
+      cases: 'Cases', inProgress: 'In progress', completed: 'Completed', inbound: 'Inbound', outbound: 'Outbound', replied: 'Replied',
+      missedCases: 'Missed cases', missedCalls: 'Missed calls', snoozedCases: 'Snoozed cases', csat: 'CSAT average', csatCount: (n) => `${n} answers`,
+      waitingTime: 'Waiting time', avgReplyTime: 'Avg reply time', resolutionTime: 'Resolution time', leadTime: 'Lead time', totalSnoozedTime: 'Snoozed time',
+    },
+    breakdown: { team: 'Team', assignee: 'Assignee', medium: 'Medium', tag: 'Tag', direction: 'Direction' },
+    countWillHold: (n) => `The file of this view will hold ${en(n)} cases.`, countZero: 'No case matches this view (0 cases): the file would hold only its headers.',
+    caseColumns: ['Created', 'Case ID', 'Customer', 'Team', 'Assignee', 'State', 'Resolution'],
   },
 };
 
