@@ -345,7 +345,7 @@ describe('the export page in real headless Chromium', () => {
       expect(download.suggestedFilename()).toBe(`case-stats_ch-1_2025-07-01_2025-07-31_${wallTime(new Date(job.createdAt), ZONE).stamp}.xlsx`);
     }
     expect(new Set(names).size).toBe(2);
-    // The README's picture of the page (docs/export-page.png is copied from it).
+    // A screenshot of the page for review (the README shows docs/dashboard.png).
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, 'test-artifacts', 'export-page.png'), fullPage: true });
 
