@@ -270,6 +270,6 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     const doc = await j(fetch(`${server.url}/api/openapi.json`));
     expect(Object.keys(doc.paths)).toContain('/api/channels/{channelId}/case-exports/{id}/file');
     const page = await (await fetch(`${server.url}/`)).text();
-    expect(page).toContain('케이스별 상담 통계 다운로드');
+    expect(page).toContain('<h1 data-i18n="title">케이스별 상담 통계</h1>');
   });
 });

@@ -60,7 +60,7 @@ describe(title, () => {
     }
     const [, url, token] = link;
     expect(url).toBe(`http://127.0.0.1:${exportPort}`);
-    expect(await (await fetch(url)).text()).toContain('케이스별 상담 통계 다운로드');
+    expect(await (await fetch(url)).text()).toContain('<h1 data-i18n="title">케이스별 상담 통계</h1>');
 
     // Wait until the simulator's backfill is projected, then export the demo member's channel.
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
