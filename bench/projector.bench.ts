@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
-import { loadConfig } from '@casestats/config';
-import { createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/source-kafka';
+import { type Config, loadConfig } from '@casestats/config';
+import type { DataSource } from 'typeorm';
+import { KafkaProjector, createKafka, projectEventsFile, publishEvents, rebuildProjection } from '@casestats/source-kafka';
 import { startProjector } from '@casestats/projector-app';
-import { benchOnlyWithoutCaseChangeLog, createDataSource, migrate } from '@casestats/read-model';
+import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
 import { runApart } from './apart';
@@ -26,7 +27,7 @@ import { REPEATS, median, range } from './stats';
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const feedCost = process.argv.includes('--feed-cost');
 const N = Number(args[0] ?? 1_000_000);
-/** A child's part (see measureApart): `noop`, `project` or `project-nolog`, with the topic, or `file`, with the NDJSON file. */
+/** A child's part (see measureApart): `noop`, `project`, `project-log` or `project-nolog`, with the topic, or `file`, with the NDJSON file. */
 const [part, partTopic] = [args[1], args[2]];
 const quiet = () => undefined;
 
@@ -115,7 +116,14 @@ async function scaledOutRate(brokers: string[], topic: string, n: number, instan
   }
 }
 
-async function projectorAndRebuildRates(brokers: string[], topic: string, n: number): Promise<{ projector: Rate; rebuild: Rate }> {
+/**
+ * The projector's rate, then the rebuild's. `app`: the projector as startProjector runs it. The feed
+ * cost's arms run the bare KafkaProjector both, with the change log (`log`) and without (`nolog`):
+ * that switch goes to the apply threads with their start data (module state of this thread would
+ * not reach them).
+ */
+async function projectorAndRebuildRates(brokers: string[], topic: string, n: number, how: 'app' | 'log' | 'nolog'): Promise<{ projector: Rate; rebuild: Rate }> {
+  const changeLog = how !== 'nolog';
   const db = await createTestDatabase('cs_benchproj');
   const ds = createDataSource(db.url);
   await ds.initialize();
@@ -123,17 +131,36 @@ async function projectorAndRebuildRates(brokers: string[], topic: string, n: num
   const groupId = `${topic}-proj`;
   const config = loadConfig({ DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC: topic, KAFKA_GROUP_ID: groupId, SWEEP_INTERVAL_MS: '3600000' });
   let started = performance.now();
-  const running = await startProjector(config, ds, quiet, 0);
+  const running = how === 'app' ? await startProjector(config, ds, quiet, 0) : await bareProjector(config, ds, changeLog);
   const projector = await waitForCheckpoints(db.url, 'proj_1', n, started);
   await running.close();
+  // The arms must differ as labelled: a control that still logged once measured noise as the cost.
+  const [{ logged }] = await ds.query(`SELECT count(*)::int AS logged FROM proj_1.case_change_log`);
+  if ((logged > 0) !== changeLog) throw new Error(`the ${how} run wrote ${logged} change log rows`);
   // The rebuild replays the whole topic into proj_2 through the same batch path, then switches.
   started = performance.now();
-  const rebuilt = rebuildProjection({ kafka: createKafka(brokers, 'bench-rebuild'), db: ds, topic, groupId, log: quiet });
+  const rebuilt = rebuildProjection({ kafka: createKafka(brokers, 'bench-rebuild'), db: ds, topic, groupId, log: quiet, changeLog });
   const rebuild = await waitForCheckpoints(db.url, 'proj_2', n, started);
   await rebuilt;
   await ds.destroy();
   await db.drop();
   return { projector, rebuild };
+}
+
+/** The projector startProjector runs, without its HTTP server and sweeper. */
+async function bareProjector(config: Config, db: DataSource, changeLog: boolean): Promise<{ close(): Promise<void> }> {
+  const projector = new KafkaProjector({
+    kafka: createKafka(config.kafka.brokers, config.kafka.clientId),
+    db,
+    topic: config.kafka.topic,
+    dlqTopic: config.kafka.dlqTopic,
+    groupId: config.kafka.groupId,
+    log: quiet,
+    applyThreads: config.projector.applyThreads,
+    changeLog,
+  });
+  await projector.start();
+  return { close: () => projector.stop() };
 }
 
 /** Events produced at a steady rate; each one's freshness is produce → its offset covered by its partition's stored checkpoint (the records and the checkpoint commit together). */
@@ -210,14 +237,13 @@ async function fileRate(file: string, n: number): Promise<number> {
 }
 
 /** Runs this file again as `part` in a fresh process with this one's Node flags. */
-function measureApart<T>(what: 'noop' | 'project' | 'project-nolog' | 'file', topic: string, n: number): T {
+function measureApart<T>(what: 'noop' | 'project' | 'project-log' | 'project-nolog' | 'file', topic: string, n: number): T {
   return runApart<T>('bench/projector.bench.ts', [String(n), what, topic], process.execArgv);
 }
 
 async function runPart(): Promise<void> {
   const { brokers } = await ensureKafka();
-  if (part === 'project-nolog') benchOnlyWithoutCaseChangeLog();
-  const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : part === 'file' ? await fileRate(partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N);
+  const result = part === 'noop' ? await noopRate(brokers, partTopic, N) : part === 'file' ? await fileRate(partTopic, N) : await projectorAndRebuildRates(brokers, partTopic, N, part === 'project' ? 'app' : part === 'project-log' ? 'log' : 'nolog');
   console.log(JSON.stringify(result));
   process.exit(0);
 }
@@ -229,8 +255,11 @@ async function runPart(): Promise<void> {
 function printFeedCost(topic: string, sent: number): void {
   const runs: { with: { projector: Rate; rebuild: Rate }; without: { projector: Rate; rebuild: Rate } }[] = [];
   for (let i = 0; i < REPEATS; i++) {
-    const withLog = measureApart<{ projector: Rate; rebuild: Rate }>('project', topic, sent);
-    const without = measureApart<{ projector: Rate; rebuild: Rate }>('project-nolog', topic, sent);
+    // Which arm goes first alternates, so that a drift of the machine's load favours neither.
+    const first = i % 2 ? 'project-nolog' : 'project-log';
+    const a = measureApart<{ projector: Rate; rebuild: Rate }>(first, topic, sent);
+    const b = measureApart<{ projector: Rate; rebuild: Rate }>(first === 'project-log' ? 'project-nolog' : 'project-log', topic, sent);
+    const [withLog, without] = first === 'project-log' ? [a, b] : [b, a];
     console.log(`run ${i + 1}: projector ${Math.round(withLog.projector.rate)} vs ${Math.round(without.projector.rate)} ev/s without the log; rebuild ${Math.round(withLog.rebuild.rate)} vs ${Math.round(without.rebuild.rate)}`);
     runs.push({ with: withLog, without });
   }

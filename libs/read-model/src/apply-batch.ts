@@ -33,8 +33,13 @@ export interface BatchStats {
   casesWritten: number;
 }
 
+/** Only the bench's control sets `changeLog: false` (loggedCaseWrite); production always logs. */
+export interface ApplyOptions {
+  changeLog?: boolean;
+}
+
 /** The one I/O shell around the projection: lock → load → projectBatch → write rows + checkpoint, in one transaction. */
-export async function applyBatch(db: Transactional, schema: string, input: BatchInput): Promise<BatchStats> {
+export async function applyBatch(db: Transactional, schema: string, input: BatchInput, options: ApplyOptions = {}): Promise<BatchStats> {
   return inTransaction(db, async (sql) => {
     let events = input.events;
     let deadLetters = input.deadLetters ?? [];
@@ -55,7 +60,7 @@ export async function applyBatch(db: Transactional, schema: string, input: Batch
       if (cp.nextOffset <= next) return { applied: 0, duplicates: 0, deadLettered: 0, covered, casesWritten: 0 };
     }
 
-    const outcome = events.length ? await project(sql, schema, events) : null;
+    const outcome = events.length ? await project(sql, schema, events, options.changeLog ?? true) : null;
     await saveDeadLetters(sql, deadLetters);
     if (input.checkpoint) await storeCheckpoint(sql, schema, input.checkpoint, input.checkpoint.nextOffset, latestOccurredAt(events));
     // Last: users are shared by every partition's transactions, so their row locks (taken in
@@ -79,12 +84,12 @@ export async function moveCheckpoint(db: Transactional, schema: string, key: Che
   await applyBatch(db, schema, { events: [], checkpoint: { ...key, offsets: [], nextOffset, ...(firstOffset !== undefined && { firstOffset }) } });
 }
 
-async function project(sql: Sql, schema: string, events: CaseStatsEvent[]): Promise<BatchOutcome> {
+async function project(sql: Sql, schema: string, events: CaseStatsEvent[], changeLog: boolean): Promise<BatchOutcome> {
   const chats = await loadChatStates(sql, schema, chatsOf(events));
   for (const id of await legacyApplied(sql, schema, events)) chats.eventIds.add(id);
   const outcome = projectBatch(events, { chats: chats.states, applied: chats.eventIds });
   await saveChatStates(sql, schema, outcome.chats, outcome.chatEventIds);
-  await upsertCaseRecords(sql, schema, outcome.cases);
+  await upsertCaseRecords(sql, schema, outcome.cases, changeLog);
   return outcome;
 }
 

@@ -47,25 +47,17 @@ const XMIN_AS_XID8 = (xmin: string) =>
   `(((pg_current_xact_id()::text::bigint >> 32) + (${xmin}::text::bigint < (pg_current_xact_id()::text::bigint & 4294967295))::int) << 32
      | ${xmin}::text::bigint)::text::xid8`;
 
-let benchWithoutLog = false;
-
-/**
- * The control of bench/projector.bench.ts's feed cost: the same writes without their log, to
- * measure what the log costs the projector. Only the bench calls it, in a process of its own.
- */
-export function benchOnlyWithoutCaseChangeLog(): void {
-  benchWithoutLog = true;
-}
-
 /**
  * Wraps a statement that writes case records and returns `channel_id, user_chat_case_id, xmin`
  * (an upsert's RETURNING) so that the same statement logs them. A case the transaction already
  * logged is not logged twice (one transaction, one position per case); the probe for that costs
  * one index lookup per channel and transaction, and the per-case check runs only if it finds one.
+ * `changeLog: false` is the control of bench/projector.bench.ts's feed cost (the same write
+ * without its log); nothing else passes it.
  */
-export function loggedCaseWrite(schema: string, writeReturning: string): string {
+export function loggedCaseWrite(schema: string, writeReturning: string, changeLog = true): string {
   const s = assertSchemaName(schema);
-  if (benchWithoutLog) return `WITH written AS (${writeReturning}) SELECT count(*) FROM written`;
+  if (!changeLog) return `WITH written AS (${writeReturning}) SELECT count(*) FROM written`;
   return `WITH written AS (${writeReturning}),
     w AS (SELECT channel_id, user_chat_case_id AS id, ${XMIN_AS_XID8('xmin')} AS xid FROM written),
     g AS (SELECT k.channel_id, k.xid, (SELECT max(p.chunk) FROM ${s}.case_change_log p WHERE p.channel_id = k.channel_id AND p.xid = k.xid) AS last

@@ -35,7 +35,7 @@ const updates = COLUMNS.filter((c) => c.name !== 'channel_id' && c.name !== 'use
  * json_to_recordset, not jsonb_: the rows are read once, so building a jsonb of the whole batch
  * first only costs (measured: the statement's time halved).
  */
-export async function upsertCaseRecords(sql: Sql, schema: string, cases: ChangedCase[]): Promise<void> {
+export async function upsertCaseRecords(sql: Sql, schema: string, cases: ChangedCase[], changeLog = true): Promise<void> {
   if (!cases.length) return;
   const s = assertSchemaName(schema);
   // Logged in the same statement for the change feed (case-changes.repository.ts).
@@ -47,6 +47,7 @@ export async function upsertCaseRecords(sql: Sql, schema: string, cases: Changed
      ON CONFLICT (channel_id, user_chat_case_id) DO UPDATE SET ${updates}
      WHERE t.case_state = 'inProgress'
      RETURNING t.channel_id, t.user_chat_case_id, t.xmin`,
+      changeLog,
     ),
     [`[${cases.map(rowJson).join(',')}]`],
   );

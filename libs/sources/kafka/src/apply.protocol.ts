@@ -7,6 +7,8 @@ export interface ApplyWorkerData {
   poolSize: number;
   /** A statement's limit (APPLY_STATEMENT_TIMEOUT_MS unless given): a stuck batch fails and its lane retries. */
   statementTimeoutMs?: number;
+  /** false only in the bench's control of the feed's cost (loggedCaseWrite): writes without the change log. */
+  changeLog?: boolean;
 }
 
 /** A batch's checkpoint, with the offsets it spans: its first, and the one after its last. */

@@ -9,7 +9,7 @@ import { applyBatch, createApplyPool, storedNextOffset } from '@casestats/read-m
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { splitValues } from './message-split';
 
-const { databaseUrl, poolSize, statementTimeoutMs } = workerData as ApplyWorkerData;
+const { databaseUrl, poolSize, statementTimeoutMs, changeLog } = workerData as ApplyWorkerData;
 const db = createApplyPool(databaseUrl, poolSize, statementTimeoutMs);
 const ready = db.query('SELECT 1');
 const sent = new Map<number, (error?: string) => void>();
@@ -37,7 +37,7 @@ async function apply(port: NonNullable<typeof parentPort>, req: ApplyRequest): P
     events,
     deadLetters: deadLetters.map(({ index: _index, ...letter }) => letter),
     ...(checkpoint && { checkpoint: { ...checkpoint, offsets } }),
-  });
+  }, { changeLog });
   return { kind: 'applied', id: req.id, stats };
 }
 

@@ -97,6 +97,21 @@ describe('BatchApplier: batches parsed and applied on a worker thread', () => {
     await quick.close();
   }, 20_000);
 
+  it('logs each written case for the change feed, and only the bench control (changeLog: false, in its start data) does not', async () => {
+    const logged = async (id: string) =>
+      (await db.dataSource.query(`SELECT count(*)::int AS n FROM proj_1.case_change_log WHERE $1 = ANY (case_ids)`, [id]))[0].n;
+    const open = (id: string, chat: string) =>
+      packMessages([message(0, JSON.stringify({ id, type: 'userChat.opened', version: 2, occurredAt: '2025-07-01T00:00:00.000Z', channelId: 'ch-w', userChatId: chat, data: { assignment: 'auto' } }), chat)]);
+    await applier.apply('proj_1', { source: 'file:logged', partition: 0 }, open('l-1', 'uc-logged'), async () => undefined);
+    const control = new BatchApplier({ databaseUrl: db.url, poolSize: 1, changeLog: false });
+    await control.apply('proj_1', { source: 'file:control', partition: 0 }, open('c-1', 'uc-control'), async () => undefined);
+    await control.close();
+    const cases = await db.dataSource.query(`SELECT user_chat_case_id FROM proj_1.case_records WHERE user_chat_id IN ('uc-logged', 'uc-control') ORDER BY 1`);
+    expect(cases.map((r: { user_chat_case_id: string }) => r.user_chat_case_id)).toEqual(['uc-control-1', 'uc-logged-1']);
+    expect(await logged('uc-logged-1')).toBe(1);
+    expect(await logged('uc-control-1')).toBe(0);
+  });
+
   it('says clearly when its worker cannot reach the database', async () => {
     const lost = new BatchApplier({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', poolSize: 1 });
     await expect(lost.ready()).rejects.toThrow(/the batch applier could not open its connections: .*ECONNREFUSED/);

@@ -23,6 +23,8 @@ export interface KafkaProjectorOptions {
   partitions?: number;
   /** Worker threads applying batches (config.projector.applyThreads); DEFAULT_APPLY_THREADS unless given. */
   applyThreads?: number;
+  /** false only in the bench's control of the feed's cost: the projector writes without the change log. */
+  changeLog?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ export class KafkaProjector {
   constructor(private readonly o: KafkaProjectorOptions) {
     this.metrics = o.metrics ?? new ProjectorMetrics();
     this.producer = o.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3 });
+    this.applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'projector'), poolSize: 3, changeLog: o.changeLog });
     this.pipeline = new PartitionPipeline({
       kafka: o.kafka,
       db: o.db,

@@ -17,6 +17,8 @@ export interface RebuildOptions {
   maxBatchBytes?: number;
   /** Worker threads applying batches; DEFAULT_APPLY_THREADS unless given. */
   applyThreads?: number;
+  /** false only in the bench's control of the feed's cost: the rebuild writes without the change log. */
+  changeLog?: boolean;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface RebuildOptions {
  */
 export async function rebuildProjection(o: RebuildOptions): Promise<{ schema: string; previous: string; events: number }> {
   // The apply threads load (0.2-0.6 s) while the new schema is made and the end offsets are read.
-  const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3 });
+  const applier = new BatchAppliers(o.applyThreads, { databaseUrl: dataSourceUrl(o.db, 'rebuild'), poolSize: 3, changeLog: o.changeLog });
   const ready = applier.ready();
   ready.catch(() => undefined); // awaited below
   let replayed: { schema: string; previous: string; applied: number };
