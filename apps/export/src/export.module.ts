@@ -30,10 +30,7 @@ export class ExportModule {
         { provide: MEMBER_LIMIT, useFactory: () => memberRateLimit(config) },
         {
           provide: DASHBOARD,
-          useFactory: () => {
-            const e = config.export;
-            return new CaseDashboard(db, new CaseStatsCache(db), { statsStartDate: e.statsStartDate, defaultTimezone: e.defaultTimezone }, caseUrlBuilder(e.caseUrlTemplate));
-          },
+          useFactory: () => new CaseDashboard(db, new CaseStatsCache(db), config.export, caseUrlBuilder(config.export.caseUrlTemplate)),
         },
         MemberGuard,
         AuditorGuard,
