@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource } from '@casestats/read-model';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
+import { ExportServer, startExportServer } from '@casestats/export-app';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase, expectedCases, runCasestats } from '@casestats/testing';
+import { type Json, memberApi } from './support/member-api';
 
 const SECRET = 'test-secret-0123456789abcdef';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 /** The feed over HTTP and the CLI, on the fixtures: the fixtures' expected records, nothing of another channel, the refusals. */
 describe('the case change feed: API and casestats feed', () => {
@@ -19,10 +18,7 @@ describe('the case change feed: API and casestats feed', () => {
   let server: ExportServer;
   let dir: string;
   const env = () => ({ DATABASE_URL: db.url, EXPORT_JWT_SECRET: SECRET });
-  const token = (channelId = 'ch-1', permissions = ['caseStats:download']) =>
-    signMemberToken({ memberId: 'm-1', name: 'Kim', channelId, permissions, expiresIn: '1h' }, SECRET, Math.floor(Date.now() / 1000));
-  const get = async (path: string, auth: string | null = null) =>
-    fetch(`${server.url}${path}`, { headers: auth === null ? {} : { authorization: `Bearer ${auth}` } });
+  const { token, get } = memberApi(() => server.url, SECRET, ['caseStats:download']);
   const expected = (channelId: string) =>
     expectedCases()
       .filter((e) => e.channelId === channelId)
@@ -66,7 +62,7 @@ describe('the case change feed: API and casestats feed', () => {
     const after: Json = await (await get(`/api/channels/ch-1/case-changes?cursor=${cursor}`, await token())).json();
     expect(after).toEqual({ items: [], nextCursor: cursor, hasMore: false });
 
-    const other: Json = await (await get('/api/channels/ch-2/case-changes', await token('ch-2'))).json();
+    const other: Json = await (await get('/api/channels/ch-2/case-changes', await token({ channelId: 'ch-2' }))).json();
     expect(byId(other.items)).toEqual(expected('ch-2'));
     expect(other.items.every((i: Json) => i.channelId === 'ch-2')).toBe(true);
   });
@@ -74,10 +70,10 @@ describe('the case change feed: API and casestats feed', () => {
   it('401 without a valid token, 403 without caseStats:download or for another channel, 400 for a bad limit or a malformed or foreign cursor', async () => {
     expect((await get('/api/channels/ch-1/case-changes')).status).toBe(401);
     expect((await get('/api/channels/ch-1/case-changes', 'not-a-jwt')).status).toBe(401);
-    expect((await get('/api/channels/ch-1/case-changes', await token('ch-1', ['caseStats:view']))).status).toBe(403);
-    expect((await get('/api/channels/ch-1/case-changes', await token('ch-2'))).status).toBe(403);
+    expect((await get('/api/channels/ch-1/case-changes', await token({ permissions: ['caseStats:view'] }))).status).toBe(403);
+    expect((await get('/api/channels/ch-1/case-changes', await token({ channelId: 'ch-2' }))).status).toBe(403);
 
-    const ch2: Json = await (await get('/api/channels/ch-2/case-changes?limit=1', await token('ch-2'))).json();
+    const ch2: Json = await (await get('/api/channels/ch-2/case-changes?limit=1', await token({ channelId: 'ch-2' }))).json();
     const refusals = ['limit=0', 'limit=1001', 'limit=abc', 'limit=1&limit=2', 'cursor=%00', 'cursor=abc', `cursor=${ch2.nextCursor}`, 'cursor=a&cursor=b'];
     for (const query of refusals) {
       const res = await get(`/api/channels/ch-1/case-changes?${query}`, await token());

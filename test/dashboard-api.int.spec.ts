@@ -5,27 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource } from '@casestats/read-model';
-import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
+import { ExportServer, startExportServer } from '@casestats/export-app';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase, expectedCases, runCasestats } from '@casestats/testing';
+import { type Json, memberApi } from './support/member-api';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const RANGE = 'from=2025-06-26&to=2025-12-26';
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 /** The dashboard's API over HTTP on the fixtures (dashboard.md, "The API"): shapes, paging, permissions and refusals. */
 describe('the dashboard API', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let server: ExportServer;
-  const token = (permissions = ['caseStats:view'], channelId = 'ch-1') =>
-    signMemberToken({ memberId: 'm-1', name: 'Kim', channelId, permissions, expiresIn: '1h' }, SECRET, Math.floor(Date.now() / 1000));
-  const get = async (path: string, auth: string | null = null) => fetch(`${server.url}${path}`, { headers: auth === null ? {} : { authorization: `Bearer ${auth}` } });
-  const json = async (path: string, auth?: string): Promise<Json> => {
-    const res = await get(path, auth ?? (await token()));
-    expect(res.status, path).toBe(200);
-    return res.json();
-  };
+  const { token, get, json } = memberApi(() => server.url, SECRET, ['caseStats:view']);
   /** ch-1's expected records in the export's order. */
   const expected = () =>
     expectedCases()
@@ -76,7 +68,7 @@ describe('the dashboard API', () => {
     const whole = await json(`/api/channels/ch-1/cases?${RANGE}`);
     expect(whole.nextCursor).toBeUndefined();
     expect(whole.items).toEqual(expected());
-    const feed = await json('/api/channels/ch-1/case-changes', await token(['caseStats:download']));
+    const feed = await json('/api/channels/ch-1/case-changes', await token({ permissions: ['caseStats:download'] }));
     const fromFeed = new Map(feed.items.map((i: Json) => [i.userChatCaseId, i]));
     for (const item of whole.items) expect(item).toEqual(fromFeed.get(item.userChatCaseId));
 
@@ -106,13 +98,13 @@ describe('the dashboard API', () => {
 
   it('reads with caseStats:view or caseStats:download; refuses no token (401), another channel or another permission (403)', async () => {
     for (const path of ['case-stats', 'case-filters', 'cases']) {
-      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token(['caseStats:download']))).status).toBe(200);
-      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token(['caseStats:view']))).status).toBe(200);
+      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token({ permissions: ['caseStats:download'] }))).status).toBe(200);
+      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token({ permissions: ['caseStats:view'] }))).status).toBe(200);
       const none = await get(`/api/channels/ch-1/${path}?${RANGE}`);
       expect(none.status).toBe(401);
       expect(((await none.json()) as Json).code).toBe('AUTH.UNAUTHENTICATED');
-      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token(['caseStats:view'], 'ch-2'))).status).toBe(403);
-      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token(['caseStats:audit']))).status).toBe(403);
+      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token({ permissions: ['caseStats:view'], channelId: 'ch-2' }))).status).toBe(403);
+      expect((await get(`/api/channels/ch-1/${path}?${RANGE}`, await token({ permissions: ['caseStats:audit'] }))).status).toBe(403);
     }
   });
 
