@@ -15,7 +15,7 @@ export interface FileProjectionStats {
 /**
  * The sequential fold of a file: NDJSON lines → parse → batches of `batchSize` through applyBatch,
  * in file order, on this thread. `casestats project` runs the projector's pipeline instead
- * (source-kafka projectEventsFile: lanes by chat, apply threads, the same batch sizes as Kafka);
+ * (source-file projectEventsFile: lanes by chat, apply threads, the same batch sizes as Kafka);
  * this one is the tests' reference, the one fold every other path is compared with. Invalid
  * lines become dead letters with their line number and reason; running it again on the same file
  * changes nothing (event ids and line positions are both idempotent).

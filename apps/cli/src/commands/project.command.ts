@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { AppError, Config } from '@casestats/config';
-import { FileDeadLetter, projectEventsFile } from '@casestats/source-kafka';
+import { FileDeadLetter, projectEventsFile } from '@casestats/source-file';
 import { FileProjectionStats, activeSchema, sweepDueCases } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 

@@ -4,4 +4,3 @@ export * from './projector-metrics';
 export * from './rebuild';
 export { coveredHorizon, topicAppliedHorizon } from './topic-positions';
 export { SESSION_TIMEOUT_MS, type PartitionFailure } from './partition-pipeline';
-export { projectEventsFile, type EventsFileOptions, type FileDeadLetter } from './file-source';

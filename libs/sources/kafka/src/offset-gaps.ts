@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Log } from '@casestats/config';
 import { moveCheckpoint } from '@casestats/read-model';
-import type { OffsetSpan } from './message-split';
+import type { OffsetSpan } from '@casestats/source-apply';
 import { topicOffsets } from './topic-positions';
 
 export interface GapContext {

@@ -2,12 +2,19 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import type { Log } from '@casestats/config';
 import { BatchStats, readCheckpoints } from '@casestats/read-model';
-import type { DeadLetterOut } from './batch-applier';
-import type { BatchAppliers } from './batch-appliers';
-import { PartitionLanes } from './partition-lanes';
-import { FetchedBatch, OffsetSpan, batchSpan, onFilteredBatches, packMessages } from './message-split';
+import {
+  type BatchAppliers,
+  COALESCE_MAX_BYTES,
+  CoalescedBatch,
+  type DeadLetterOut,
+  FETCH_BYTES_PER_PARTITION,
+  type FetchedBatch,
+  type OffsetSpan,
+  PartitionLanes,
+  packMessages,
+} from '@casestats/source-apply';
+import { batchSpan, onFilteredBatches } from './fetch-spans';
 import { resumeAfterGap } from './offset-gaps';
-import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
 
 /**
  * How long the group waits for a member that went silent (a SIGKILL) before it gives its

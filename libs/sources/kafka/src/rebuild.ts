@@ -2,7 +2,7 @@ import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import type { Log } from '@casestats/config';
 import { activeSchema, createProjectionSchema, dataSourceUrl, moveCheckpoint, switchActiveSchema } from '@casestats/read-model';
-import { BatchAppliers } from './batch-appliers';
+import { BatchAppliers } from '@casestats/source-apply';
 import { PartitionPipeline } from './partition-pipeline';
 import { topicOffsets } from './topic-positions';
 

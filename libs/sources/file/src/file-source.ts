@@ -1,10 +1,7 @@
 import { basename } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { FileProjectionStats, byteLines, dataSourceUrl, isBlank } from '@casestats/read-model';
-import { BatchAppliers } from './batch-appliers';
-import { PartitionLanes } from './partition-lanes';
-import { COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION } from './coalesced-batch';
-import type { FetchedBatch } from './message-split';
+import { BatchAppliers, COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION, type FetchedBatch, PartitionLanes } from '@casestats/source-apply';
 
 /** An invalid line, as the file source reports it: its number (from 1), code and reason. */
 export interface FileDeadLetter {

@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import type { Batch, Consumer, KafkaMessage } from 'kafkajs';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import type { DeadLetterInput } from '@casestats/read-model';
 
@@ -37,8 +36,18 @@ export interface OffsetSpan {
   nextOffset: number;
 }
 
-/** `span`: the messages' own (first, last + 1) unless given; a fetch gives batchSpan. */
-export function packMessages(messages: KafkaMessage[], span?: OffsetSpan): FetchedBatch {
+/**
+ * What packing reads of a message: kafkajs's KafkaMessage has these (the file source builds its
+ * batches itself).
+ */
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: string;
+}
+
+/** `span`: the messages' own (first, last + 1) unless given; a fetch gives its own (source-kafka's batchSpan). */
+export function packMessages(messages: RawMessage[], span?: OffsetSpan): FetchedBatch {
   const values = pack(messages, (m) => m.value);
   const keys = pack(messages, (m) => m.key);
   const offsets = new Float64Array(messages.length);
@@ -48,28 +57,6 @@ export function packMessages(messages: KafkaMessage[], span?: OffsetSpan): Fetch
     keys,
     span: span ?? { firstOffset: offsets[0], nextOffset: offsets[messages.length - 1] + 1 },
   };
-}
-
-/**
- * A fetched batch's span: kafkajs's fetch offset (at runtime on every Batch, not in its types) and
- * lastOffset() + 1, which counts the records it filtered out (what resolveOffset moves past too).
- */
-export function batchSpan(batch: Batch): OffsetSpan {
-  return { firstOffset: Number((batch as Batch & { fetchedOffset: string }).fetchedOffset), nextOffset: Number(batch.lastOffset()) + 1 };
-}
-
-/**
- * Calls `onSpan` for each batch of `topic` whose records kafkajs filtered out entirely (a
- * transaction's marker fetched on its own, an aborted transaction): it hands over no such batch and
- * moves past it itself, so the checkpoint must move with it, or a partition ending in a marker would
- * stay one behind and its next batch look like a gap.
- */
-export function onFilteredBatches(consumer: Consumer, topic: string, onSpan: (partition: number, span: OffsetSpan) => void): void {
-  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload: b }) => {
-    if (b.batchSize === 0 && b.firstOffset !== null && b.topic === topic) {
-      onSpan(b.partition, { firstOffset: Number(b.firstOffset), nextOffset: Number(b.lastOffset) + 1 });
-    }
-  });
 }
 
 /** Fetched batches of one partition, in order, as one: their bytes end to end in one buffer. */
@@ -112,7 +99,7 @@ export function keyOf(fetched: FetchedBatch, index: number): Buffer | null {
   return start < 0 ? null : Buffer.from(bytes.buffer, bytes.byteOffset + start, bounds[2 * index + 1] - start);
 }
 
-function pack(messages: KafkaMessage[], field: (m: KafkaMessage) => Buffer | null): { bytes: Uint8Array; bounds: Int32Array } {
+function pack(messages: RawMessage[], field: (m: RawMessage) => Buffer | null): { bytes: Uint8Array; bounds: Int32Array } {
   let size = 0;
   for (const m of messages) size += field(m)?.length ?? 0;
   const bytes = new Uint8Array(new ArrayBuffer(size));

@@ -1,6 +1,6 @@
-import type { Batch, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { batchSpan, keyOf, packMessages, splitPacked } from './message-split';
+import { keyOf, packMessages, splitPacked } from './message-split';
 
 const message = (offset: number, value: string | null): KafkaMessage =>
   ({ offset: String(offset), key: Buffer.from('k'), value: value === null ? null : Buffer.from(value), timestamp: '0', attributes: 0, headers: {} }) as KafkaMessage;
@@ -49,12 +49,5 @@ describe('packed partition batches', () => {
     // The same bytes with a lone continuation byte at the very start of a value, after a valid one.
     const lone = splitPacked('t', 0, packMessages([message(5, event('e-3')), bytes(6, Buffer.from([0x9c]))]).batch);
     expect([lone.events.map((e) => e.id), lone.deadLetters.map((d) => d.position)]).toEqual([['e-3'], ['6']]);
-  });
-
-  it('span from where the fetch started to past the last record it read, the filtered ones included', () => {
-    // Offsets 20-21 were a transaction marker and an aborted message: kafkajs left them out.
-    const batch = { fetchedOffset: '20', messages: [message(22, event('e-4'))], lastOffset: () => '23' } as unknown as Batch;
-    expect(batchSpan(batch)).toEqual({ firstOffset: 20, nextOffset: 24 });
-    expect(packMessages(batch.messages).span).toEqual({ firstOffset: 22, nextOffset: 23 });
   });
 });

@@ -1,0 +1,1 @@
+export { projectEventsFile, type EventsFileOptions, type FileDeadLetter } from './file-source';
