@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaseStatsTable } from './case-stats.table';
-import { byCasesThenId, computeStats, type StatsFilters, type StatsQuery } from './case-stats.query';
+import { byCasesThenId, type StatsFilters, type StatsQuery } from './case-stats.query';
+import { computeStats } from './case-stats.memo';
 import { caseFilterValues } from './case-filters';
 import { DURATION_METRICS, summarize, type StatCase } from './summary';
 import { statCase } from './stat-case.fixture';

@@ -74,6 +74,8 @@ function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a:
  */
 export class CaseStatsTable {
   size = 0;
+  /** Moves on every upsert: figures computed at one version hold until the next. */
+  version = 0;
   private capacity = 0;
   readonly rowOf = new Map<string, number>();
   readonly caseIds: string[] = [];
@@ -114,6 +116,8 @@ export class CaseStatsTable {
   bins: Uint16Array[] = DURATION_METRICS.map(() => new Uint16Array(0));
   /** One column per DURATION_METRICS entry, NULL_DURATION for null. */
   durations: Int32Array[] = DURATION_METRICS.map(() => new Int32Array(0));
+  /** Each duration's highest bin so far (never lowered): a query's histograms need be no wider. */
+  readonly maxBin = new Int32Array(DURATION_METRICS.length);
 
   private reserve(n: number): void {
     if (n <= this.capacity) return;
@@ -150,6 +154,7 @@ export class CaseStatsTable {
   }
 
   upsert(c: StatCase): void {
+    this.version++;
     let i = this.rowOf.get(c.userChatCaseId);
     if (i === undefined) {
       i = this.size++;
@@ -176,7 +181,9 @@ export class CaseStatsTable {
     DURATION_METRICS.forEach((m, k) => {
       const v = c[m];
       this.durations[k][i] = v ?? NULL_DURATION;
-      this.bins[k][i] = v === null ? NULL_BIN : binOf(v);
+      const bin = v === null ? NULL_BIN : binOf(v);
+      this.bins[k][i] = bin;
+      if (bin !== NULL_BIN && bin > this.maxBin[k]) this.maxBin[k] = bin;
     });
   }
 }

@@ -1,0 +1,372 @@
+import * as table from './case-stats.table';
+import { CASE_STATE_CODES, DIRECTION_CODES, binValue, type CaseStatsTable, type Dictionary } from './case-stats.table';
+import { minOf, selectInPlace } from './select';
+import { DURATION_METRICS, interpolate } from './summary';
+
+export interface StatsFilters {
+  teamIds?: string[];
+  assigneeIds?: string[];
+  tags?: string[];
+  mediumNames?: string[];
+  directions?: string[];
+  caseStates?: string[];
+  userChatStates?: string[];
+}
+
+/** Cases created in [from, toExclusive) (epoch ms) matching every filter; buckets in order, each with the instant it begins. */
+export interface StatsQuery {
+  from: number;
+  toExclusive: number;
+  buckets: { start: string; at: number }[];
+  filters: StatsFilters;
+}
+
+const M = DURATION_METRICS.length;
+// Local copies: an imported binding may compile to a getter call, once per case and group in the loops below.
+const CLASS_COUNT = table.CLASS_COUNT;
+const NULL_BIN = table.NULL_BIN;
+const NULL_DURATION = table.NULL_DURATION;
+
+/**
+ * Group ids of one query: the total, the buckets, the two directions, the bucket × direction
+ * cells, then teams, assignees, media and tags by their dictionary ids (0: the null group).
+ * A case is counted directly only in its cell, team, assignee, medium and tags; the total, its
+ * bucket and its direction are sums of cells (derive).
+ */
+export class GroupLayout {
+  readonly DIR0: number;
+  readonly CELL0: number;
+  readonly T0: number;
+  readonly A0: number;
+  readonly M0: number;
+  readonly G0: number;
+  readonly G: number;
+
+  constructor(
+    t: CaseStatsTable,
+    readonly B: number,
+  ) {
+    this.DIR0 = 1 + B;
+    this.CELL0 = this.DIR0 + 2;
+    this.T0 = this.CELL0 + 2 * B;
+    this.A0 = this.T0 + t.teams.size;
+    this.M0 = this.A0 + t.assignees.size;
+    this.G0 = this.M0 + t.media.size;
+    this.G = this.G0 + t.tagNames.size;
+  }
+
+  /** Adds each cell's `width` values at arr[cell·width…] to its bucket's, its direction's and the total's. */
+  derive(arr: Int32Array | Float64Array, width: number): void {
+    for (let b = 0; b < this.B; b++) {
+      for (let d = 0; d < 2; d++) {
+        const from = (this.CELL0 + b * 2 + d) * width;
+        for (const g of [0, 1 + b, this.DIR0 + d]) for (let x = 0; x < width; x++) arr[g * width + x] += arr[from + x];
+      }
+    }
+  }
+}
+
+type Typed = Int32Array | Float64Array;
+/**
+ * Working arrays kept between queries of a table, cleared rather than allocated: megabytes of
+ * fresh typed arrays per query cost more in garbage collection than the counting itself.
+ */
+class Scratch {
+  private readonly arrays = new Map<string, Typed>();
+  take<T extends Typed>(name: string, make: new (n: number) => T, length: number, clear = true): T {
+    let a = this.arrays.get(name) as T | undefined;
+    if (!a || a.length < length) {
+      a = new make(Math.ceil(length * 1.25));
+      this.arrays.set(name, a);
+    } else if (clear) a.fill(0, 0, length);
+    return a.subarray(0, length) as T;
+  }
+}
+const scratches = new WeakMap<CaseStatsTable, Scratch>();
+export function scratchOf(t: CaseStatsTable): Scratch {
+  let s = scratches.get(t);
+  if (!s) scratches.set(t, (s = new Scratch()));
+  return s;
+}
+
+/** A mask over a dictionary's ids for a filter's values; null when the filter is absent. */
+function mask(size: number, find: (v: string) => number | undefined, values: string[] | undefined): Uint8Array | null {
+  if (!values?.length) return null;
+  const m = new Uint8Array(size);
+  for (const v of values) {
+    const id = find(v);
+    if (id !== undefined && id >= 0) m[id] = 1;
+  }
+  return m;
+}
+const dictMask = (d: Dictionary, values: string[] | undefined) => mask(d.size, (v) => d.find(v), values);
+const listMask = (l: readonly string[], values: string[] | undefined) => mask(l.length, (v) => l.indexOf(v), values);
+
+/** The matching cases (rows, in table order, with their cells) and the counts of every group. */
+export interface Selection {
+  n: number;
+  matched: Int32Array;
+  cellOf: Int32Array;
+  /** classes[g·CLASS_COUNT + class]: how many of group g's cases are of that class. */
+  classes: Int32Array;
+  missedCalls: Float64Array;
+  /** Each team's and assignee's latest case (its row), -1 for none. */
+  latest: Int32Array;
+}
+
+/**
+ * One pass over the table: each matching case is counted by class, with its missed calls, in its
+ * cell, team, assignee, medium and tags, written out as straight-line code (no per-case group
+ * list): this loop and the durations' are the whole cost of a million-case query.
+ */
+export function selectAndCount(t: CaseStatsTable, q: StatsQuery, L: GroupLayout, scratch: Scratch): Selection {
+  const f = q.filters;
+  const teamMask = dictMask(t.teams, f.teamIds);
+  const assigneeMask = dictMask(t.assignees, f.assigneeIds);
+  const mediumMask = dictMask(t.media, f.mediumNames);
+  const tagMask = dictMask(t.tagNames, f.tags);
+  const dirMask = listMask(DIRECTION_CODES, f.directions);
+  const stateMask = listMask(CASE_STATE_CODES, f.caseStates);
+  const ucsMask = dictMask(t.userChatStates, f.userChatStates);
+  const filtered = !!(teamMask || assigneeMask || mediumMask || tagMask || dirMask || stateMask || ucsMask);
+
+  const { G, CELL0, T0, A0, M0, G0 } = L;
+  const classes = scratch.take('classes', Int32Array, G * CLASS_COUNT);
+  const missedCalls = scratch.take('missedCalls', Float64Array, G);
+  const latest = scratch.take('latest', Int32Array, G, false).fill(-1);
+  const latestAt = scratch.take('latestAt', Float64Array, G, false).fill(-Infinity);
+  const matched = scratch.take('matched', Int32Array, t.size, false);
+  const cellOf = scratch.take('cellOf', Int32Array, t.size, false);
+  const bounds = Float64Array.from(q.buckets.slice(1).map((b) => b.at));
+  const nb = bounds.length;
+  const { createdAt, state, direction, team, assignee, medium, tagStart, tagCount, tagPool, userChatState, missedCount, cls, caseIds } = t;
+  const from = q.from;
+  const to = q.toExclusive;
+  const size = t.size;
+
+  let n = 0;
+  let bucket = 0;
+  for (let i = 0; i < size; i++) {
+    const at = createdAt[i];
+    if (at < from || at >= to) continue;
+    if (filtered) {
+      if (teamMask && !teamMask[team[i]]) continue;
+      if (assigneeMask && !assigneeMask[assignee[i]]) continue;
+      if (mediumMask && !mediumMask[medium[i]]) continue;
+      if (dirMask && !dirMask[direction[i]]) continue;
+      if (stateMask && !stateMask[state[i]]) continue;
+      if (ucsMask && !ucsMask[userChatState[i]]) continue;
+      if (tagMask) {
+        let any = false;
+        for (let k = tagStart[i], end = k + tagCount[i]; k < end && !any; k++) any = tagMask[tagPool[k]] === 1;
+        if (!any) continue;
+      }
+    }
+    // The bucket: how many later bucket starts are at or before the case. Cases come mostly in
+    // creation order, so the last case's bucket is tried first.
+    if ((bucket > 0 && at < bounds[bucket - 1]) || (bucket < nb && at >= bounds[bucket])) {
+      let lo = 0;
+      let hi = nb;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (bounds[mid] <= at) lo = mid + 1;
+        else hi = mid;
+      }
+      bucket = lo;
+    }
+    const cell = CELL0 + bucket * 2 + direction[i];
+    matched[n] = i;
+    cellOf[n++] = cell;
+    const c = cls[i];
+    const missed = missedCount[i];
+    classes[cell * CLASS_COUNT + c]++;
+    missedCalls[cell] += missed;
+    // Names come from the latest case of a team or assignee group (then the greatest case id).
+    let g = T0 + team[i];
+    classes[g * CLASS_COUNT + c]++;
+    missedCalls[g] += missed;
+    if (at > latestAt[g] || (at === latestAt[g] && caseIds[i] > caseIds[latest[g]])) {
+      latest[g] = i;
+      latestAt[g] = at;
+    }
+    g = A0 + assignee[i];
+    classes[g * CLASS_COUNT + c]++;
+    missedCalls[g] += missed;
+    if (at > latestAt[g] || (at === latestAt[g] && caseIds[i] > caseIds[latest[g]])) {
+      latest[g] = i;
+      latestAt[g] = at;
+    }
+    g = M0 + medium[i];
+    classes[g * CLASS_COUNT + c]++;
+    missedCalls[g] += missed;
+    const tags = tagCount[i];
+    if (tags === 0) {
+      classes[G0 * CLASS_COUNT + c]++;
+      missedCalls[G0] += missed;
+    } else {
+      for (let k = tagStart[i], end = k + tags; k < end; k++) {
+        g = G0 + tagPool[k];
+        classes[g * CLASS_COUNT + c]++;
+        missedCalls[g] += missed;
+      }
+    }
+  }
+  L.derive(classes, CLASS_COUNT);
+  L.derive(missedCalls, 1);
+  return { n, matched, cellOf, classes, missedCalls, latest };
+}
+
+/** Per group and duration (index g·M + m): how many values, their sum, and p50, p90 (pct[2·(g·M + m)], +1). */
+export interface DurationTotals {
+  count: Int32Array;
+  sum: Float64Array;
+  pct: Float64Array;
+}
+
+/** Exact percentiles: each group's values gathered into its own run of one array and quickselected, one duration at a time. */
+export function exactDurations(t: CaseStatsTable, L: GroupLayout, s: Selection, scratch: Scratch): DurationTotals {
+  const { G } = L;
+  const { n, matched, cellOf } = s;
+  const count = scratch.take('metricN', Int32Array, G * M);
+  const sum = scratch.take('metricSum', Float64Array, G * M);
+  const pct = new Float64Array(G * M * 2);
+  const groups = new Int32Array(8 + t.tagNames.size);
+  const offsets = new Int32Array(G + 1);
+  const cursor = new Int32Array(G);
+  for (let m = 0; m < M; m++) {
+    const col = t.durations[m];
+    for (let k = 0; k < n; k++) {
+      const v = col[matched[k]];
+      if (v === NULL_DURATION) continue;
+      const g = allGroups(t, L, groups, cellOf[k], matched[k]);
+      for (let x = 0; x < g; x++) {
+        count[groups[x] * M + m]++;
+        sum[groups[x] * M + m] += v;
+      }
+    }
+    for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g] + count[g * M + m];
+    cursor.set(offsets.subarray(0, G));
+    const values = new Int32Array(offsets[G]);
+    for (let k = 0; k < n; k++) {
+      const v = col[matched[k]];
+      if (v === NULL_DURATION) continue;
+      const g = allGroups(t, L, groups, cellOf[k], matched[k]);
+      for (let x = 0; x < g; x++) values[cursor[groups[x]]++] = v;
+    }
+    for (let g = 0; g < G; g++) {
+      if (offsets[g + 1] === offsets[g]) continue;
+      pct[(g * M + m) * 2] = rank(values, offsets[g], offsets[g + 1], 0.5);
+      pct[(g * M + m) * 2 + 1] = rank(values, offsets[g], offsets[g + 1], 0.9);
+    }
+  }
+  return { count, sum, pct };
+}
+
+/** Every group of a case (total, bucket, direction, cell, team, assignee, medium, tags) into out; how many. */
+function allGroups(t: CaseStatsTable, L: GroupLayout, out: Int32Array, cell: number, i: number): number {
+  out[0] = 0;
+  out[1] = 1 + ((cell - L.CELL0) >> 1);
+  out[2] = L.DIR0 + ((cell - L.CELL0) & 1);
+  out[3] = cell;
+  out[4] = L.T0 + t.team[i];
+  out[5] = L.A0 + t.assignee[i];
+  out[6] = L.M0 + t.medium[i];
+  const tags = t.tagCount[i];
+  if (!tags) {
+    out[7] = L.G0;
+    return 8;
+  }
+  for (let k = 0, s = t.tagStart[i]; k < tags; k++) out[7 + k] = L.G0 + t.tagPool[s + k];
+  return 7 + tags;
+}
+
+/**
+ * Approximate percentiles from each case's precomputed log-histogram bin (case-stats.table.ts):
+ * one histogram per group, as wide as the duration's highest bin in the table, filled one
+ * duration at a time so that its histograms are all that is being written.
+ */
+export function histogramDurations(t: CaseStatsTable, L: GroupLayout, s: Selection, scratch: Scratch): DurationTotals {
+  const { G, T0, A0, M0, G0 } = L;
+  const { n, matched, cellOf } = s;
+  const count = scratch.take('metricN', Int32Array, G * M);
+  const sum = scratch.take('metricSum', Float64Array, G * M);
+  const pct = new Float64Array(G * M * 2);
+  const groupSum = scratch.take('groupSum', Float64Array, G);
+  const { team, assignee, medium, tagStart, tagCount, tagPool } = t;
+  for (let m = 0; m < M; m++) {
+    const W = t.maxBin[m] + 1;
+    const hist = scratch.take('hist', Int32Array, G * W);
+    if (m > 0) groupSum.fill(0);
+    const bm = t.bins[m];
+    const dm = t.durations[m];
+    for (let k = 0; k < n; k++) {
+      const i = matched[k];
+      const b = bm[i];
+      if (b === NULL_BIN) continue;
+      const v = dm[i];
+      let g = cellOf[k];
+      hist[g * W + b]++;
+      groupSum[g] += v;
+      g = T0 + team[i];
+      hist[g * W + b]++;
+      groupSum[g] += v;
+      g = A0 + assignee[i];
+      hist[g * W + b]++;
+      groupSum[g] += v;
+      g = M0 + medium[i];
+      hist[g * W + b]++;
+      groupSum[g] += v;
+      const tags = tagCount[i];
+      if (tags === 0) {
+        hist[G0 * W + b]++;
+        groupSum[G0] += v;
+      } else {
+        for (let x = tagStart[i], end = x + tags; x < end; x++) {
+          g = G0 + tagPool[x];
+          hist[g * W + b]++;
+          groupSum[g] += v;
+        }
+      }
+    }
+    L.derive(hist, W);
+    L.derive(groupSum, 1);
+    for (let g = 0; g < G; g++) {
+      let c = 0;
+      for (let b = g * W, end = b + W; b < end; b++) c += hist[b];
+      count[g * M + m] = c;
+      sum[g * M + m] = groupSum[g];
+      if (!c) continue;
+      pct[(g * M + m) * 2] = histogramRank(hist, g * W, c, 0.5);
+      pct[(g * M + m) * 2 + 1] = histogramRank(hist, g * W, c, 0.9);
+    }
+  }
+  return { count, sum, pct };
+}
+
+/** percentile_cont at fraction f of the values in a[start..end), which it reorders. */
+function rank(a: Int32Array, start: number, end: number, f: number): number {
+  const pos = f * (end - start - 1);
+  const lo = Math.floor(pos);
+  selectInPlace(a, start, end, start + lo);
+  const low = a[start + lo];
+  if (pos === lo) return low;
+  return interpolate(low, minOf(a, start + lo + 1, end), pos - lo);
+}
+
+/** percentile_cont over a histogram of `count` values at hist[base…]: each rank is its bin's value. */
+function histogramRank(hist: Int32Array, base: number, count: number, f: number): number {
+  const pos = f * (count - 1);
+  const lo = Math.floor(pos);
+  let seen = 0;
+  let b = 0;
+  while (seen + hist[base + b] <= lo) seen += hist[base + b++];
+  const low = binValue(b);
+  if (pos === lo) return low;
+  // The next rank is in the same bin, or in the next non-empty one.
+  if (seen + hist[base + b] <= lo + 1) {
+    seen += hist[base + b++];
+    while (hist[base + b] === 0) b++;
+  }
+  return interpolate(low, binValue(b), pos - lo);
+}
+
