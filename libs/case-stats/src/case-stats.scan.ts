@@ -223,35 +223,53 @@ export interface DurationTotals {
   pct: Float64Array;
 }
 
-/** Exact percentiles: each group's values gathered into its own run of one array and quickselected, one duration at a time. */
+/**
+ * Exact percentiles: each group's values gathered into its own run of one array and quickselected,
+ * one duration at a time. The matching cases' groups are listed once, and each duration's values
+ * read once from its column, which the matching cases reach only here and there.
+ */
 export function exactDurations(t: CaseStatsTable, L: GroupLayout, s: Selection, scratch: Scratch): DurationTotals {
   const { G } = L;
   const { n, matched, cellOf } = s;
   const count = scratch.take('metricN', Int32Array, G * M);
   const sum = scratch.take('metricSum', Float64Array, G * M);
   const pct = new Float64Array(G * M * 2);
-  const groups = new Int32Array(8 + t.tagNames.size);
+  // Case k's groups: flat[at[k]] … flat[at[k + 1]].
+  const at = new Int32Array(n + 1);
+  let flat = new Int32Array(n * 9 + 8 + t.tagNames.size);
+  let used = 0;
+  for (let k = 0; k < n; k++) {
+    if (used + 8 + t.tagNames.size > flat.length) {
+      const bigger = new Int32Array(flat.length * 2);
+      bigger.set(flat);
+      flat = bigger;
+    }
+    at[k] = used;
+    used = allGroups(t, L, flat, used, cellOf[k], matched[k]);
+  }
+  at[n] = used;
+  const vals = new Int32Array(n);
   const offsets = new Int32Array(G + 1);
   const cursor = new Int32Array(G);
   for (let m = 0; m < M; m++) {
     const col = t.durations[m];
+    for (let k = 0; k < n; k++) vals[k] = col[matched[k]];
     for (let k = 0; k < n; k++) {
-      const v = col[matched[k]];
+      const v = vals[k];
       if (v === NULL_DURATION) continue;
-      const g = allGroups(t, L, groups, cellOf[k], matched[k]);
-      for (let x = 0; x < g; x++) {
-        count[groups[x] * M + m]++;
-        sum[groups[x] * M + m] += v;
+      for (let x = at[k], end = at[k + 1]; x < end; x++) {
+        const g = flat[x] * M + m;
+        count[g]++;
+        sum[g] += v;
       }
     }
     for (let g = 0; g < G; g++) offsets[g + 1] = offsets[g] + count[g * M + m];
     cursor.set(offsets.subarray(0, G));
     const values = new Int32Array(offsets[G]);
     for (let k = 0; k < n; k++) {
-      const v = col[matched[k]];
+      const v = vals[k];
       if (v === NULL_DURATION) continue;
-      const g = allGroups(t, L, groups, cellOf[k], matched[k]);
-      for (let x = 0; x < g; x++) values[cursor[groups[x]]++] = v;
+      for (let x = at[k], end = at[k + 1]; x < end; x++) values[cursor[flat[x]]++] = v;
     }
     for (let g = 0; g < G; g++) {
       if (offsets[g + 1] === offsets[g]) continue;
@@ -262,22 +280,22 @@ export function exactDurations(t: CaseStatsTable, L: GroupLayout, s: Selection, 
   return { count, sum, pct };
 }
 
-/** Every group of a case (total, bucket, direction, cell, team, assignee, medium, tags) into out; how many. */
-function allGroups(t: CaseStatsTable, L: GroupLayout, out: Int32Array, cell: number, i: number): number {
-  out[0] = 0;
-  out[1] = 1 + ((cell - L.CELL0) >> 1);
-  out[2] = L.DIR0 + ((cell - L.CELL0) & 1);
-  out[3] = cell;
-  out[4] = L.T0 + t.team[i];
-  out[5] = L.A0 + t.assignee[i];
-  out[6] = L.M0 + t.medium[i];
+/** Every group of a case (total, bucket, direction, cell, team, assignee, medium, tags) into out[o…]; where they end. */
+function allGroups(t: CaseStatsTable, L: GroupLayout, out: Int32Array, o: number, cell: number, i: number): number {
+  out[o] = 0;
+  out[o + 1] = 1 + ((cell - L.CELL0) >> 1);
+  out[o + 2] = L.DIR0 + ((cell - L.CELL0) & 1);
+  out[o + 3] = cell;
+  out[o + 4] = L.T0 + t.team[i];
+  out[o + 5] = L.A0 + t.assignee[i];
+  out[o + 6] = L.M0 + t.medium[i];
   const tags = t.tagCount[i];
   if (!tags) {
-    out[7] = L.G0;
-    return 8;
+    out[o + 7] = L.G0;
+    return o + 8;
   }
-  for (let k = 0, s = t.tagStart[i]; k < tags; k++) out[7 + k] = L.G0 + t.tagPool[s + k];
-  return 7 + tags;
+  for (let k = 0, s = t.tagStart[i]; k < tags; k++) out[o + 7 + k] = L.G0 + t.tagPool[s + k];
+  return o + 7 + tags;
 }
 
 /**
