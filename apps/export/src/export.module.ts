@@ -8,7 +8,7 @@ import { CaseExportsController, ExportAuditController } from './http/case-export
 import { CaseChangesController } from './http/case-changes.controller';
 import { CaseDashboardController } from './http/case-dashboard.controller';
 import { MetaController } from './http/meta.controller';
-import { AuditLog } from './jobs/audit-log';
+import { AuditLog } from '@casestats/export-jobs';
 import { ExportJobsService } from './jobs/export-jobs.service';
 import { ExportWorker, Log } from './jobs/export-worker';
 import { AUDIT, CONFIG, DASHBOARD, DATA_SOURCE, JOBS, LOG, MEMBER_LIMIT, WORKER } from './tokens';

@@ -1,7 +1,12 @@
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, httpStatusOf } from '@casestats/config';
 import { ExportAudit, ExportAuditEntity } from '@casestats/read-model';
-import type { Member } from '../auth/member-token';
+
+/** Who asked, as the audit line keeps it (the export app's signed-in member has these). */
+interface Member {
+  id: string;
+  name: string | null;
+}
 
 type RequestBody = Record<string, unknown> | undefined;
 

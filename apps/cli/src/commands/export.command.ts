@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, Config } from '@casestats/config';
 import { activeSchema, countCases } from '@casestats/read-model';
 import { ExportLanguage, assertWithinRowCap, runExport, validateExportRequest } from '@casestats/export';
-import { AuditLog } from '@casestats/export-app';
+import { AuditLog } from '@casestats/export-jobs';
 import { CliIo, withDatabase } from '../cli-context';
 
 export interface ExportOptions {

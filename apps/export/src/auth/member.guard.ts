@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppError, Config, httpStatusOf } from '@casestats/config';
-import { AuditLog } from '../jobs/audit-log';
+import { AuditLog } from '@casestats/export-jobs';
 import type { Log } from '../jobs/export-worker';
 import { RateLimiter } from '../http/rate-limit';
 import { AUDIT_PERMISSION, DOWNLOAD_PERMISSION, VIEW_PERMISSION, Member, authorize, bearerToken, verifyMemberToken } from './member-token';

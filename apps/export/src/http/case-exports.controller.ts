@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuar
 import { pipeline } from 'node:stream';
 import type { Response } from 'express';
 import { AuditorGuard, MemberGuard, MemberRequest } from '../auth/member.guard';
-import { AuditLog } from '../jobs/audit-log';
+import { AuditLog } from '@casestats/export-jobs';
 import { ExportJobsService, jobView } from '../jobs/export-jobs.service';
 import { AUDIT, JOBS } from '../tokens';
 

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { FileHandle, open } from 'node:fs/promises';
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
-import { download } from '@casestats/export-jobs';
+import { AuditLog, download, findMemberJob, keptFileBytes, listMemberJobs, lockAndCountOpenJobs } from '@casestats/export-jobs';
 import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
-import { ExportJob, ExportJobEntity, activeSchema, countCases } from '@casestats/read-model';
+import { ExportJob, activeSchema, countCases } from '@casestats/read-model';
 import { Member } from '../auth/member-token';
-import { AuditLog } from './audit-log';
 import { ExportWorker } from './export-worker';
 
 /** Job ids are UUIDs; anything else would fail PostgreSQL's uuid cast, so it is unknown without asking. */
@@ -88,12 +87,7 @@ export class ExportJobsService {
    * channel's export then waited behind them.
    */
   private async assertJobQuota(tx: EntityManager, channelId: string, memberId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('casestats.export_jobs'), hashtext($1))`, [channelId]);
-    const [counts] = await tx.query(
-      `SELECT count(*)::int AS channel, count(*) FILTER (WHERE member_id = $2)::int AS member
-         FROM export_jobs WHERE channel_id = $1 AND status IN ('queued', 'running')`,
-      [channelId, memberId],
-    );
+    const counts = await lockAndCountOpenJobs(tx, channelId, memberId);
     const { maxJobsPerChannel, maxJobsPerMember } = this.config.export;
     if (counts.member > maxJobsPerMember) {
       throw new AppError('EXPORT.TOO_MANY_JOBS', `you have ${maxJobsPerMember} exports queued or running, the most one member may have: wait for one to finish`, [], { limit: maxJobsPerMember });
@@ -105,21 +99,20 @@ export class ExportJobsService {
 
   /** The kept files may take EXPORT_MAX_DISK_MB; while they do, no new file is started. */
   private async assertDiskLeft(): Promise<void> {
-    const [{ bytes }] = await this.db.query(`SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM export_jobs WHERE status = 'succeeded'`);
-    if (Number(bytes) >= this.config.export.maxDiskBytes) {
+    if ((await keptFileBytes(this.db)) >= this.config.export.maxDiskBytes) {
       throw new AppError('EXPORT.STORAGE_FULL', 'the export files kept for download fill the space set aside for them: try again when older ones have expired');
     }
   }
 
   /** The member's own exports: an export is one person's download of customer data. */
   async list(channelId: string, memberId: string) {
-    const jobs = await this.db.getRepository(ExportJobEntity).find({ where: { channelId, memberId }, order: { createdAt: 'DESC' }, take: 50 });
+    const jobs = await listMemberJobs(this.db, channelId, memberId);
     return jobs.map((j) => jobView(j, channelId));
   }
 
   /** Scoped by channel and member in the query itself: another channel's or member's id finds nothing. */
   async get(channelId: string, memberId: string, id: string): Promise<ExportJob> {
-    const job = UUID.test(id) ? await this.db.getRepository(ExportJobEntity).findOneBy({ id, channelId, memberId }) : null;
+    const job = UUID.test(id) ? await findMemberJob(this.db, channelId, memberId, id) : null;
     if (!job) throw new AppError('EXPORT.NOT_FOUND', `no export ${id} of yours in channel ${channelId}`);
     return job;
   }

@@ -4,26 +4,34 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
-import { ExportJobEvent, allowedFrom, retryAfterFailure, retryDelayMs } from '@casestats/export-jobs';
+import {
+  AuditLog,
+  NewExportJob,
+  claimJob,
+  expireJobs,
+  failJob,
+  failJobs,
+  failJobsOfWorkers,
+  failStaleJobs,
+  findJob,
+  finishJob,
+  heartbeatJobs,
+  insertJob,
+  jobStatuses,
+  reportProgress,
+  requeueJob,
+  retryAfterFailure,
+  retryDelayMs,
+  workersWithOpenJobs,
+} from '@casestats/export-jobs';
 import { ValidExportRequest, runExport } from '@casestats/export';
-import { ExportJob, ExportJobEntity } from '@casestats/read-model';
-import { AuditLog } from './audit-log';
+import type { ExportJob } from '@casestats/read-model';
 import { isDatabaseUnavailable } from './database-errors';
 import type { Log } from '@casestats/config';
-
-/** Each transition's `status IN (…)`, from the decider, so a refused transition updates no row. */
-const FROM = Object.fromEntries(
-  (['claim', 'heartbeat', 'progress', 'finish', 'retry', 'fail', 'stale', 'expire'] as const).map((e) => [e, `(${allowedFrom(e).map((st) => `'${st}'`).join(', ')})`]),
-) as Record<ExportJobEvent, string>;
 
 /** The one log shape of the apps (libs/config's jsonLog writes it). */
 export type { Log };
 
-
-/** TypeORM answers an UPDATE … RETURNING with [rows, affected]; a SELECT with rows. */
-function returned<T>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
-}
 const INTERRUPTED = 'the export was interrupted before it finished (its server stopped); request it again';
 const stopping = () => new AppError('INTERNAL', 'the export server is stopping: request the export again');
 
@@ -50,10 +58,6 @@ export class ExportWorker {
     private readonly audit: AuditLog,
     private readonly log: Log,
   ) {}
-
-  private get repo() {
-    return this.db.getRepository(ExportJobEntity);
-  }
 
   async start(): Promise<void> {
     await mkdir(this.config.export.fileDir, { recursive: true, mode: 0o700 });
@@ -87,13 +91,13 @@ export class ExportWorker {
    * before the job can be claimed: a job that ended first found no line to put its outcome on.
    */
   async enqueue(
-    fields: Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'>,
+    fields: NewExportJob,
     request: ValidExportRequest,
     record: (tx: EntityManager) => Promise<void> = async () => undefined,
   ): Promise<ExportJob> {
     if (this.stopped) throw stopping();
     await this.db.transaction(async (tx) => {
-      await tx.getRepository(ExportJobEntity).insert({ ...fields, workerId: this.instanceId, heartbeatAt: () => 'now()' } as never);
+      await insertJob(tx, fields, this.instanceId);
       await record(tx);
     });
     if (this.stopped) {
@@ -103,16 +107,12 @@ export class ExportWorker {
     }
     this.accepted.set(fields.id, request);
     setImmediate(() => void this.kick());
-    return this.repo.findOneByOrFail({ id: fields.id });
+    return findJob(this.db, fields.id);
   }
 
   /** Fails these jobs, if still queued or running, with the interrupted reason, and audits each. */
   private async failInterrupted(ids: string[]): Promise<void> {
-    const failed = returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = ANY($1::uuid[]) AND status IN ${FROM.fail} RETURNING id`,
-      [ids, INTERRUPTED],
-    ));
-    for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+    for (const id of await failJobs(this.db, ids, INTERRUPTED)) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
   }
 
   /** Fills the free worker slots with this instance's queued jobs. */
@@ -142,17 +142,10 @@ export class ExportWorker {
     if (!mine.length) return null;
     // `accepted` keeps the order of arrival; a stable sort keeps it within a channel.
     const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.channelId) ?? -1) - (this.lastClaimed.get(b.channelId) ?? -1)).map(([id]) => id);
-    const rows = returned<{ id: string; channel_id: string }>(await this.db.query(
-      `UPDATE export_jobs SET status = 'running', heartbeat_at = now(), started_at = coalesce(started_at, now()), attempts = attempts + 1
-        WHERE id = (SELECT id FROM export_jobs WHERE status IN ${FROM.claim} AND worker_id = $1 AND id = ANY($2::uuid[])
-                     ORDER BY array_position($2::uuid[], id) FOR UPDATE SKIP LOCKED LIMIT 1)
-        RETURNING id, channel_id`,
-      [this.instanceId, order],
-    ));
-    const claimed = rows[0];
+    const claimed = await claimJob(this.db, this.instanceId, order);
     if (!claimed) return null;
-    this.lastClaimed.set(claimed.channel_id, ++this.claims);
-    return this.repo.findOneByOrFail({ id: claimed.id });
+    this.lastClaimed.set(claimed.channelId, ++this.claims);
+    return findJob(this.db, claimed.id);
   }
 
   private async run(job: ExportJob): Promise<void> {
@@ -179,12 +172,8 @@ export class ExportWorker {
             const now = Date.now();
             if (now - lastWrite < 500 && rowsWritten < totalRows) return;
             lastWrite = now;
-            const [, touched] = await this.db.query(
-              `UPDATE export_jobs SET rows_written = $2, total_rows = $3, heartbeat_at = now() WHERE id = $1 AND status IN ${FROM.progress}`,
-              [job.id, rowsWritten, totalRows],
-            );
             // Ended meanwhile (another instance judged it stale): the work is for nothing.
-            if (touched === 0) controller.abort(new Error('the job is no longer running'));
+            if (!(await reportProgress(this.db, job.id, rowsWritten, totalRows))) controller.abort(new Error('the job is no longer running'));
           },
         });
       } catch (err) {
@@ -201,12 +190,7 @@ export class ExportWorker {
   }
 
   private async recordSucceeded(tx: EntityManager, id: string, result: { caseRows: number; path: string; bytes: number; sha256: string }): Promise<void> {
-    await tx.query(
-      `UPDATE export_jobs SET status = 'succeeded', rows_written = $2, total_rows = $2, file_path = $3, bytes = $4, sha256 = $5,
-              finished_at = now(), heartbeat_at = now(), expires_at = now() + ($6::text || ' milliseconds')::interval, error = NULL
-        WHERE id = $1 AND status IN ${FROM.finish}`,
-      [id, result.caseRows, result.path, result.bytes, result.sha256, String(this.config.export.fileTtlMs)],
-    );
+    await finishJob(tx, id, result, this.config.export.fileTtlMs);
     await this.audit.finished(id, 'succeeded', { rowCount: result.caseRows, bytes: result.bytes, sha256: result.sha256 }, tx);
   }
 
@@ -241,18 +225,13 @@ export class ExportWorker {
     this.log(retry ? 'warn' : 'error', retry ? 'export failed, will retry' : 'export failed', { jobId: job.id, attempt: job.attempts, error: message });
     if (retry) {
       await new Promise((r) => setTimeout(r, retryDelayMs(job.attempts)));
-      const requeued = await this.persist(job.id, 'the retry', (tx) =>
-        tx.query(`UPDATE export_jobs SET status = 'queued', rows_written = 0, heartbeat_at = now() WHERE id = $1 AND status IN ${FROM.retry}`, [job.id]),
-      );
+      const requeued = await this.persist(job.id, 'the retry', (tx) => requeueJob(tx, job.id));
       if (requeued) setImmediate(() => void this.kick());
       return;
     }
     this.accepted.delete(job.id);
     await this.persist(job.id, 'the export outcome', async (tx) => {
-      await tx.query(
-        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status IN ${FROM.fail}`,
-        [job.id, this.stopped ? INTERRUPTED : message],
-      );
+      await failJob(tx, job.id, this.stopped ? INTERRUPTED : message);
       await this.audit.finished(job.id, 'failed', { message }, tx);
     });
   }
@@ -263,18 +242,9 @@ export class ExportWorker {
       await this.heartbeat();
       await this.failJobsOfDeadProcesses();
       const mine = [...this.accepted.keys()];
-      const stale = returned<{ id: string }>(await this.db.query(
-        `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now()
-          WHERE status IN ${FROM.stale} AND heartbeat_at < now() - ($1::text || ' milliseconds')::interval
-            AND NOT (id = ANY($3::uuid[]))
-          RETURNING id`,
-        [String(this.config.export.staleJobMs), INTERRUPTED, mine],
-      ));
-      for (const { id } of stale) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
-      const expired = returned<{ id: string }>(await this.db.query(
-        `UPDATE export_jobs SET status = 'expired', file_path = NULL WHERE status IN ${FROM.expire} AND expires_at <= now() RETURNING id`,
-      ));
-      for (const job of expired) await rm(join(this.config.export.fileDir, `${job.id}.xlsx`), { force: true });
+      const stale = await failStaleJobs(this.db, this.config.export.staleJobMs, INTERRUPTED, mine);
+      for (const id of stale) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+      for (const id of await expireJobs(this.db)) await rm(join(this.config.export.fileDir, `${id}.xlsx`), { force: true });
       await this.removeOrphans();
       void this.kick();
     } catch (err) {
@@ -289,10 +259,7 @@ export class ExportWorker {
   private async heartbeat(): Promise<void> {
     const mine = [...this.accepted.keys()];
     if (!mine.length) return;
-    const alive = new Set(returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET heartbeat_at = now() WHERE id = ANY($1::uuid[]) AND status IN ${FROM.heartbeat} RETURNING id`,
-      [mine],
-    )).map((r) => r.id));
+    const alive = await heartbeatJobs(this.db, mine);
     for (const id of mine) {
       if (alive.has(id) || !this.accepted.has(id)) continue;
       this.accepted.delete(id);
@@ -307,18 +274,11 @@ export class ExportWorker {
    * Another host's processes cannot be seen from here: the stale-job rule ends theirs.
    */
   private async failJobsOfDeadProcesses(): Promise<void> {
-    const workers: { worker_id: string }[] = await this.db.query(
-      `SELECT DISTINCT worker_id FROM export_jobs WHERE status IN ('queued', 'running') AND worker_id IS NOT NULL AND worker_id <> $1`,
-      [this.instanceId],
-    );
-    const dead = workers.map((w) => w.worker_id).filter((id) => isDeadLocalWorker(id, this.instanceId));
+    const dead = (await workersWithOpenJobs(this.db, this.instanceId)).filter((id) => isDeadLocalWorker(id, this.instanceId));
     if (!dead.length) return;
-    const failed = returned<{ id: string }>(await this.db.query(
-      `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now() WHERE worker_id = ANY($1::text[]) AND status IN ${FROM.stale} RETURNING id`,
-      [dead, INTERRUPTED],
-    ));
-    for (const { id } of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
-    if (failed.length) this.log('info', 'failed the exports of stopped processes', { jobIds: failed.map((f) => f.id), workers: dead });
+    const failed = await failJobsOfWorkers(this.db, dead, INTERRUPTED);
+    for (const id of failed) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+    if (failed.length) this.log('info', 'failed the exports of stopped processes', { jobIds: failed, workers: dead });
   }
 
   /**
@@ -337,8 +297,7 @@ export class ExportWorker {
       if (id) ids.set(id, [...(ids.get(id) ?? []), name]);
     }
     if (!ids.size) return;
-    const rows: { id: string; status: string }[] = await this.db.query(`SELECT id, status FROM export_jobs WHERE id = ANY($1::uuid[])`, [[...ids.keys()]]);
-    const status = new Map(rows.map((r) => [r.id, r.status]));
+    const status = await jobStatuses(this.db, [...ids.keys()]);
     for (const [id, files] of ids) {
       const state = status.get(id);
       if (state === undefined || state === 'running' || this.active.has(id)) continue;
