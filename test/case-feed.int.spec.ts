@@ -41,7 +41,9 @@ describe('the case change feed: API and casestats feed', () => {
   });
 
   it("gives the channel's records as the fixtures expect them, in pages that follow the cursor, and nothing of another channel", async () => {
-    const whole: Json = await (await get('/api/channels/ch-1/case-changes', await token())).json();
+    const first = await get('/api/channels/ch-1/case-changes', await token());
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const whole: Json = await first.json();
     expect(whole.hasMore).toBe(false);
     expect(typeof whole.nextCursor).toBe('string');
     expect(byId(whole.items)).toEqual(expected('ch-1'));

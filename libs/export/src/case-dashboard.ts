@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { AppError } from '@casestats/config';
 import { INTERVALS, bucketStarts, caseFilterValues, computeStats, type Interval } from '@casestats/case-stats';
-import { CASE_LIST_MAX_LIMIT, activeSchema, caseFeedItem, readCaseListPage, type CaseStatsCache } from '@casestats/read-model';
+import { CASE_LIST_MAX_LIMIT, activeSchema, caseItem, readCaseListPage, type CaseStatsCache } from '@casestats/read-model';
 import { validateCaseQuery } from './case-query';
 import type { ExportRules } from './export-rules';
 import { Zone } from './zoned-time';
@@ -84,6 +84,6 @@ export class CaseDashboard {
     const limit = limitOf(query);
     const cursor = single(query, 'cursor');
     const page = await readCaseListPage(this.db, await activeSchema(this.db), q.selection, limit, cursor || undefined);
-    return { items: page.rows.map((r) => caseFeedItem(r, this.caseUrl)), ...(page.nextCursor && { nextCursor: page.nextCursor }) };
+    return { items: page.items.map((row) => caseItem(row, this.caseUrl)), ...(page.nextCursor && { nextCursor: page.nextCursor }) };
   }
 }

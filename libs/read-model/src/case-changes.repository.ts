@@ -147,7 +147,7 @@ export { comparePositions as compareFeedPositions };
  * read agree. Log rows are taken a window at a time (their keys from the primary key alone, the
  * arrays only for the window), so log rows whose cases were all rewritten later are stepped over
  * without a page of them; `maxWindows` bounds one call's work (the page may then be short with
- * hasMore true).
+ * hasMore true). `select`: what a row's record holds, SQL over the case row `r` (all its columns unless given).
  */
 export async function readCaseChanges(
   db: DataSource,
@@ -155,7 +155,7 @@ export async function readCaseChanges(
   channelId: string,
   from: FeedPosition,
   limit: number,
-  options: { maxWindows?: number } = {},
+  options: { maxWindows?: number; select?: string } = {},
 ): Promise<FeedPage> {
   const s = assertSchemaName(schema);
   const runner = db.createQueryRunner('slave');
@@ -178,7 +178,7 @@ export async function readCaseChanges(
       const last = keys[Math.min(window, keys.length) - 1];
       const need = limit - rows.length;
       const found: Record<string, unknown>[] = await runner.query(
-        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, r.*
+        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, ${options.select ?? 'r.*'}
            FROM ${s}.case_change_log l
            CROSS JOIN LATERAL unnest(l.case_ids) WITH ORDINALITY AS u(id, ord)
            JOIN ${s}.case_records r ON r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid

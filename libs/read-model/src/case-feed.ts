@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError } from '@casestats/config';
-import { CASE_FIELDS, type CaseFieldDef } from '@casestats/case-projection';
 import { activeSchema } from './projection-registry';
 import { FEED_START, readCaseChanges, type FeedPosition } from './case-changes.repository';
+import { type CaseItem, type CaseItemRow, caseItemColumns, caseItemJson } from './case-item.sql';
 
 /**
  * The case change feed (GET /api/channels/{id}/case-changes, `casestats feed`): pages of a
@@ -73,7 +73,7 @@ export function parseFeedLimit(value: unknown): number {
   return n;
 }
 
-export type CaseFeedItem = Record<string, string | number | null>;
+export type CaseFeedItem = CaseItem;
 
 export interface CaseFeedPage {
   items: CaseFeedItem[];
@@ -84,51 +84,24 @@ export interface CaseFeedPage {
   restartReason?: string;
 }
 
-const STANDARD_PROFILE_KEYS = new Set(['csat', 'csatComment']);
-/** channelId, then the columns of cases.md in order; the profile object comes as its `profile.{key}` values. */
-const ITEM_FIELDS: readonly CaseFieldDef[] = CASE_FIELDS.filter((f) => f.kind !== 'profile');
+/** A page as it goes out: each item already JSON text (caseItemSql), serialised by PostgreSQL. */
+export type CaseFeedJsonPage = Omit<CaseFeedPage, 'items'> & { itemsJson: string[] };
 
-function profileValue(v: unknown): string | number | null {
-  if (v === undefined || v === null) return null;
-  return typeof v === 'number' ? v : String(v);
-}
+const ITEM_COLUMNS = caseItemColumns('r');
 
-/**
- * A case_records row as the dashboard's case list gives it (dashboard.md), as the fixtures'
- * expected records have it: channelId, the field keys of cases.md in order, timestamps as ISO 8601 UTC strings, tags joined with ", ", the standard
- * profile values, then `profile.{key}` for each custom key the case has, sorted; null when empty.
- */
-export function caseFeedItem(row: Record<string, unknown>, caseUrl: (channelId: string, userChatId: string) => string): CaseFeedItem {
-  const item: CaseFeedItem = {};
-  const profile = (row.profile ?? {}) as Record<string, unknown>;
-  for (const f of ITEM_FIELDS) {
-    if (f.derived || !f.column) {
-      item[f.key] = f.derived && 'url' in f.derived ? caseUrl(row.channel_id as string, row.user_chat_id as string) : profileValue(profile[f.derived?.profileKey ?? f.key]);
-      continue;
-    }
-    const v = row[f.column.name];
-    if (v === null || v === undefined) item[f.key] = null;
-    else if (v instanceof Date) item[f.key] = v.toISOString();
-    else if (Array.isArray(v)) item[f.key] = v.length ? v.join(', ') : null;
-    else item[f.key] = v as string | number;
-  }
-  for (const key of Object.keys(profile).sort()) if (!STANDARD_PROFILE_KEYS.has(key)) item[`profile.${key}`] = profileValue(profile[key]);
-  return item;
-}
-
-/** One page of the feed for `channelId` after `cursor` (none: from the beginning). */
-export async function readCaseFeed(
+/** One page of the feed for `channelId` after `cursor` (none: from the beginning), its items as JSON text. */
+export async function readCaseFeedJson(
   db: DataSource,
   request: { channelId: string; cursor?: string; limit: number; caseUrl: (channelId: string, userChatId: string) => string },
-): Promise<CaseFeedPage> {
+): Promise<CaseFeedJsonPage> {
   const { channelId } = request;
   const from = request.cursor ? decodeFeedCursor(channelId, request.cursor) : null;
   const schema = await activeSchema(db);
   const generation = Number(schema.slice('proj_'.length));
   const restarted = from !== null && from.generation !== generation;
-  const page = await readCaseChanges(db, schema, channelId, from && !restarted ? from : FEED_START, request.limit);
+  const page = await readCaseChanges(db, schema, channelId, from && !restarted ? from : FEED_START, request.limit, { select: ITEM_COLUMNS });
   return {
-    items: page.rows.map((r) => caseFeedItem(r.record, request.caseUrl)),
+    itemsJson: page.rows.map((r) => caseItemJson(r.record as unknown as CaseItemRow, request.caseUrl)),
     nextCursor: encodeFeedCursor(channelId, { generation, ...page.next }),
     hasMore: page.hasMore,
     ...(restarted && {
@@ -136,4 +109,15 @@ export async function readCaseFeed(
       restartReason: `the projection was rebuilt (${schema} replaced the one this cursor was read from): reading started again from the beginning`,
     }),
   };
+}
+
+/** One page of the feed, its items as objects. */
+export async function readCaseFeed(db: DataSource, request: Parameters<typeof readCaseFeedJson>[1]): Promise<CaseFeedPage> {
+  const { itemsJson, ...page } = await readCaseFeedJson(db, request);
+  return { items: itemsJson.map((text) => JSON.parse(text) as CaseFeedItem), ...page };
+}
+
+/** The HTTP body of a page: CaseFeedPage's JSON, written around the items' text instead of re-serialising them. */
+export function caseFeedPageBody({ itemsJson, ...page }: CaseFeedJsonPage): string {
+  return `{"items":[${itemsJson.join(',')}],${JSON.stringify(page).slice(1)}`;
 }

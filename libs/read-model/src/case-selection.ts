@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError } from '@casestats/config';
 import { assertSchemaName } from './projection-schema';
+import { type CaseItemRow, caseItemColumns } from './case-item.sql';
 
 /**
  * "Which cases" (export.md, dashboard.md), once: one channel, a half-open range of case creation,
@@ -51,7 +52,8 @@ export function selectionWhere(sel: CaseSelection, alias = 'r'): { where: string
 export const CASE_LIST_MAX_LIMIT = 1000;
 
 export interface CaseListPage {
-  rows: Record<string, unknown>[];
+  /** Each case's item (caseItemSql), without its link yet (caseItem). */
+  items: CaseItemRow[];
   /** Absent on the last page. */
   nextCursor?: string;
 }
@@ -90,8 +92,8 @@ export async function readCaseListPage(db: DataSource, schema: string, sel: Case
     after = ` AND (r.case_created_at, r.user_chat_case_id) > ($${params.length - 1}::timestamptz, $${params.length}::text)`;
   }
   params.push(limit + 1);
-  const rows: Record<string, unknown>[] = await db.query(
-    `SELECT r.*, to_char(r.case_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS list_key
+  const rows: (CaseItemRow & { list_key: string; id: string })[] = await db.query(
+    `SELECT ${caseItemColumns('r')}, r.user_chat_case_id AS id, to_char(r.case_created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS list_key
        FROM ${s}.case_records r WHERE ${where}${after}
       ORDER BY r.case_created_at, r.user_chat_case_id LIMIT $${params.length}`,
     params,
@@ -99,7 +101,6 @@ export async function readCaseListPage(db: DataSource, schema: string, sel: Case
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
-  const nextCursor = more ? encodeCursor(sel.channelId, last.list_key as string, last.user_chat_case_id as string) : undefined;
-  for (const r of page) delete r.list_key;
-  return { rows: page, ...(nextCursor && { nextCursor }) };
+  const nextCursor = more ? encodeCursor(sel.channelId, last.list_key, last.id) : undefined;
+  return { items: page.map(({ item, item_channel_id, item_chat_id }) => ({ item, item_channel_id, item_chat_id })), ...(nextCursor && { nextCursor }) };
 }

@@ -8,6 +8,7 @@ export * from './dead-letter.repository';
 export * from './case-snapshot';
 export * from './case-changes.repository';
 export * from './case-feed';
+export * from './case-item.sql';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
 export * from './ndjson-file.source';

@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { resolve } from 'node:path';
 import { Config } from '@casestats/config';
 import { caseUrlBuilder } from '@casestats/export';
-import { FEED_MAX_LIMIT, parseFeedLimit, readCaseFeed } from '@casestats/read-model';
+import { FEED_MAX_LIMIT, parseFeedLimit, readCaseFeedJson } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 
 export interface FeedOptions {
@@ -31,10 +31,10 @@ export async function feedCommand(opts: FeedOptions, config: Config, io: CliIo):
       let cursor = opts.cursor || undefined;
       let written = 0;
       for (;;) {
-        const page = await readCaseFeed(dataSource, { channelId: opts.channel, ...(cursor && { cursor }), limit, caseUrl });
+        const page = await readCaseFeedJson(dataSource, { channelId: opts.channel, ...(cursor && { cursor }), limit, caseUrl });
         if (page.restarted) io.err(`casestats feed: ${page.restartReason}`);
-        if (page.items.length) writeSync(fd, page.items.map((i) => JSON.stringify(i)).join('\n') + '\n');
-        written += page.items.length;
+        if (page.itemsJson.length) writeSync(fd, page.itemsJson.join('\n') + '\n');
+        written += page.itemsJson.length;
         cursor = page.nextCursor;
         if (!page.hasMore) break;
       }

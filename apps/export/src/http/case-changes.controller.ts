@@ -1,8 +1,8 @@
-import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError, Config } from '@casestats/config';
 import { caseUrlBuilder } from '@casestats/export';
-import { parseFeedLimit, readCaseFeed } from '@casestats/read-model';
+import { caseFeedPageBody, parseFeedLimit, readCaseFeedJson } from '@casestats/read-model';
 import { MemberGuard } from '../auth/member.guard';
 import { CONFIG, DATA_SOURCE } from '../tokens';
 
@@ -23,9 +23,11 @@ export class CaseChangesController {
     this.caseUrl = caseUrlBuilder(config.export.caseUrlTemplate);
   }
 
+  /** The body is written as text: the items come serialised from PostgreSQL (readCaseFeedJson). */
   @Get('case-changes')
+  @Header('Content-Type', 'application/json; charset=utf-8')
   async changes(@Param('channelId') channelId: string, @Query('cursor') cursor: unknown, @Query('limit') limit: unknown) {
     if (cursor !== undefined && typeof cursor !== 'string') throw new AppError('INPUT.INVALID', 'cursor: give it once', [{ field: 'cursor', message: 'give it once' }]);
-    return readCaseFeed(this.db, { channelId, ...(cursor ? { cursor } : {}), limit: parseFeedLimit(limit), caseUrl: this.caseUrl });
+    return caseFeedPageBody(await readCaseFeedJson(this.db, { channelId, ...(cursor ? { cursor } : {}), limit: parseFeedLimit(limit), caseUrl: this.caseUrl }));
   }
 }
