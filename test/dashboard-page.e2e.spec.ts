@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
-import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase } from '@casestats/testing';
+import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
 import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 
 const SECRET = 'dash-page-secret-0123456789abcdef';
@@ -24,7 +24,10 @@ describe('the dashboard page in real headless Chromium', () => {
   let db: TestDatabase;
   let ds: DataSource;
   let server: ExportServer;
+  /** The same database with a row cap of 3 (EXPORT_MAX_ROWS): the dialog's refusal without a million cases. */
+  let small: ExportServer;
   let browser: Browser;
+  let dir: string;
 
   beforeAll(async () => {
     db = await createTestDatabase('cs_dashpage');
@@ -32,12 +35,14 @@ describe('the dashboard page in real headless Chromium', () => {
     await ds.initialize();
     await migrate(ds);
     await projectNdjsonFile(ds, 'proj_1', SCENARIOS_FILE);
-    const dir = mkdtempSync(join(tmpdir(), 'casestats-dashpage-'));
+    dir = mkdtempSync(join(tmpdir(), 'casestats-dashpage-'));
     server = await startExportServer(loadConfig({ DATABASE_URL: db.url, EXPORT_JWT_SECRET: SECRET, CASESTATS_DATA_DIR: dir }), ds, () => undefined, 0);
+    small = await startExportServer(loadConfig({ DATABASE_URL: db.url, EXPORT_JWT_SECRET: SECRET, CASESTATS_DATA_DIR: join(dir, 'small'), EXPORT_MAX_ROWS: '3' }), ds, () => undefined, 0);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
+    await small?.close();
     await server?.close();
     await ds?.destroy();
     await db?.drop();
@@ -50,18 +55,31 @@ describe('the dashboard page in real headless Chromium', () => {
   };
 
   /** A page opened on `search`, signed in, with what it logs as errors (CSP violations, script errors, 404s). */
-  async function open(search: string, permissions: string[], width = 1440, height = 900, locale = 'ko-KR'): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-    const context = await browser.newContext({ viewport: { width, height }, timezoneId: 'Asia/Seoul', locale });
+  async function open(search: string, permissions: string[], width = 1440, height = 900, url = server.url): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+    const context = await browser.newContext({ viewport: { width, height }, timezoneId: 'Asia/Seoul', locale: 'ko-KR', acceptDownloads: true });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
     page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${server.url}/?${search}#token=${await tokenFor(permissions)}`);
+    await page.goto(`${url}/?${search}#token=${await tokenFor(permissions)}`);
     await expect.poll(() => page.locator('#fig-cases .value').textContent(), { timeout: 15_000 }).toMatch(/\d/);
     return { context, page, problems };
   }
   const figure = (page: Page, key: string) => page.locator(`#fig-${key} .value`).textContent();
   const count = (n: number) => n.toLocaleString('ko-KR');
+  const focused = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.id');
+
+  /** Chooses a team by typing part of its name in the picker's search and pressing Enter, then closes it with Escape. */
+  async function pickByKeyboard(page: Page, filter: string, typed: string) {
+    await page.locator(`#${filter}-button`).focus();
+    await page.keyboard.press('Enter');
+    expect(await page.locator(`#${filter}-button`).getAttribute('aria-expanded')).toBe('true');
+    await page.keyboard.type(typed);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Escape');
+    expect(await page.locator(`#${filter}-button`).getAttribute('aria-expanded')).toBe('false');
+    expect(await focused(page)).toBe(`${filter}-button`);
+  }
 
   it('shows the figures, charts, breakdowns and case list the API answers, and keeps the view in the URL', async () => {
     const stats = await api(`/api/channels/ch-1/case-stats?${VIEW}`);
@@ -73,8 +91,8 @@ describe('the dashboard page in real headless Chromium', () => {
     expect(await page.locator('#as-of').textContent()).toMatch(/^기준 시각 /);
     expect(await page.locator('#chart-cases canvas').count()).toBe(1);
     expect(await page.locator('#chart-times canvas').count()).toBe(1);
-    const team = stats.breakdowns.team[0];
-    expect(await page.locator('#breakdown-team tbody tr').first().locator('td').first().textContent()).toBe(team.name ?? '(없음)');
+    const top = stats.breakdowns.team[0];
+    expect(await page.locator('#breakdown-team tbody tr').first().locator('td').first().textContent()).toBe(top.name ?? '(없음)');
     expect(await page.locator('#breakdown-team tbody tr').count()).toBe(Math.min(20, stats.breakdowns.team.length));
 
     // The case list: the API's first page, each row linking to its chat in a new tab.
@@ -85,35 +103,54 @@ describe('the dashboard page in real headless Chromium', () => {
     expect(await links.first().getAttribute('target')).toBe('_blank');
     expect(await links.first().getAttribute('rel')).toBe('noopener');
 
-    // A team filter narrows the figures to the API's for that filter, and lands in the URL.
-    const teamId = stats.breakdowns.team.find((t: Json) => t.id !== null).id;
-    const narrowed = await api(`/api/channels/ch-1/case-stats?${VIEW}&teamIds=${teamId}`);
+    // The team picker offers the range's teams by name (case-filters); a choice narrows the figures to
+    // the API's for that team, and the team's id, not its name, lands in the URL.
+    const filters = await api(`/api/channels/ch-1/case-filters?${RANGE}`);
+    const team = filters.teams[0];
+    expect(team.name).not.toBe(team.id);
+    const narrowed = await api(`/api/channels/ch-1/case-stats?${VIEW}&teamIds=${team.id}`);
     expect(narrowed.summary.cases).toBeLessThan(stats.summary.cases);
-    await page.locator('#teamIds').fill(teamId);
-    await page.locator('#teamIds').dispatchEvent('change');
+    expect(await page.getByRole('button', { name: '담당팀 전체' }).count()).toBe(1);
+    await pickByKeyboard(page, 'teamIds', team.name.slice(-3));
     await expect.poll(() => figure(page, 'cases')).toBe(count(narrowed.summary.cases));
-    expect(new URL(page.url()).searchParams.getAll('teamIds')).toEqual([teamId]);
+    expect(await page.getByRole('button', { name: `담당팀 ${team.name}` }).count()).toBe(1);
+    expect(new URL(page.url()).searchParams.getAll('teamIds')).toEqual([team.id]);
     expect(new URL(page.url()).searchParams.get('from')).toBe('2025-06-26');
 
-    // Reload: the same view, the same figures.
+    // Reload: the same view, the same figures, the choice named again.
     await page.reload();
     await expect.poll(() => figure(page, 'cases')).toBe(count(narrowed.summary.cases));
-    expect(await page.locator('#teamIds').inputValue()).toBe(teamId);
+    await expect.poll(() => page.locator('#teamIds-button').textContent()).toBe(team.name);
 
-    // The download says the count of this view before it is requested, and the job carries the view's filters.
-    expect(await page.locator('#open-download').isVisible()).toBe(true);
+    // 다운로드 opens a dialog that restates the view by name and says the file's count before the request.
     await page.locator('#open-download').click();
+    const dialog = page.getByRole('dialog', { name: '파일 다운로드' });
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await page.evaluate('document.getElementById("download-dialog").matches(":modal")')).toBe(true);
+    expect(await page.locator('#download-view dt').allTextContents()).toEqual(['기간', '시간대', '필터']);
+    expect(await page.locator('#download-view dd').allTextContents()).toEqual(['2025-06-26 ~ 2025-12-26', 'Asia/Seoul', `담당팀: ${team.name}`]);
     await expect.poll(() => page.locator('#download-count').textContent()).toBe(`이 조건의 파일에는 케이스 ${count(narrowed.summary.cases)}건이 담겨요.`);
+    expect(await focused(page)).toBe('password');
     await page.locator('#password').fill('abcd1234');
     await page.locator('#passwordConfirm').fill('abcd1234');
     await page.locator('#reason').fill('대시보드 확인');
     await page.locator('#submit').click();
-    await expect.poll(async () => (await api('/api/channels/ch-1/case-exports', ['caseStats:download'])).exports.length).toBe(1);
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toBe(`완료 · ${narrowed.summary.cases} / ${narrowed.summary.cases} 행 · 100%`);
     const [job] = (await api('/api/channels/ch-1/case-exports', ['caseStats:download'])).exports;
-    expect(job.filters.teamIds).toEqual([teamId]);
+    expect(job.filters.teamIds).toEqual([team.id]);
     expect([job.from, job.to, job.timezone]).toEqual(['2025-06-26', '2025-12-26', 'Asia/Seoul']);
-    await expect.poll(async () => (await api(`/api/channels/ch-1/case-exports/${job.id}`, ['caseStats:download'])).status, { timeout: 30_000 }).toBe('succeeded');
-    expect((await api(`/api/channels/ch-1/case-exports/${job.id}`, ['caseStats:download'])).totalRows).toBe(narrowed.summary.cases);
+
+    // The file: as many rows as the dialog said, every one of the chosen team.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#progress-download').click()]);
+    const saved = join(dir, 'dashboard.xlsx');
+    await download.saveAs(saved);
+    const rows = sheetObjects(await readEncryptedXlsx(saved, 'abcd1234'), 'Case data');
+    expect(rows).toHaveLength(narrowed.summary.cases);
+    for (const row of rows) expect(Object.values(row)).toContain(team.name);
+    // The recent list in the dialog names the team, too.
+    await expect.poll(() => page.locator(`#recent tbody tr[data-id="${job.id}"] td.period`).innerText()).toContain(`담당팀: ${team.name}`);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
     expect(problems).toEqual([]);
     await context.close();
   }, 90_000);
@@ -124,6 +161,60 @@ describe('the dashboard page in real headless Chromium', () => {
     expect(await page.locator('#submit').isVisible()).toBe(false);
     expect(await page.locator('#password').isVisible()).toBe(false);
     expect(await page.locator('#denied').isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('refuses above the row cap in the dialog, with the count and the cap, before any request', async () => {
+    // EXPORT_MAX_ROWS=3 on `small`: the range holds 7 cases, as a real range can hold 1,234,567 above 1,000,000.
+    const { context, page, problems } = await open(VIEW, ['caseStats:download'], 1280, 900, small.url);
+    const posts: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+    const stats = await api(`/api/channels/ch-1/case-stats?${VIEW}`);
+    expect(stats.summary.cases).toBeGreaterThan(3);
+    await page.locator('#open-download').click();
+    await expect.poll(() => page.locator('#download-count').textContent()).toBe(`조건에 맞는 케이스 ${stats.summary.cases}건 — 최대 3건까지 받을 수 있어요. 기간을 줄이거나 필터를 추가하세요.`);
+    expect(await page.locator('#submit').isDisabled()).toBe(true);
+    await page.locator('#password').fill('abcd1234');
+    await page.locator('#passwordConfirm').fill('abcd1234');
+    await page.locator('#reason').fill('한도 확인');
+    await page.locator('#password').press('Enter'); // not even by the keyboard
+    await page.waitForTimeout(300);
+    expect(posts).toEqual([]);
+
+    // A narrower view fits: the dialog says so, and lets the request go.
+    await page.locator('#close-download').click();
+    const [team] = (await api(`/api/channels/ch-1/case-filters?${RANGE}`)).teams;
+    await pickByKeyboard(page, 'teamIds', team.name);
+    const narrowed = await api(`/api/channels/ch-1/case-stats?${VIEW}&teamIds=${team.id}`);
+    expect(narrowed.summary.cases).toBeLessThanOrEqual(3);
+    await expect.poll(() => figure(page, 'cases')).toBe(count(narrowed.summary.cases));
+    await page.locator('#open-download').click();
+    await expect.poll(() => page.locator('#download-count').textContent()).toBe(`이 조건의 파일에는 케이스 ${count(narrowed.summary.cases)}건이 담겨요.`);
+    expect(await page.locator('#submit').isDisabled()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('switches to English: words, pickers and the dialog', async () => {
+    const { context, page, problems } = await open(VIEW, ['caseStats:download']);
+    await page.locator('#lang').click();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Case statistics');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    expect(await page.locator('#fig-cases .label').textContent()).toBe('Cases');
+    expect(await page.locator('#as-of').textContent()).toMatch(/^As of /);
+    expect(await page.getByRole('button', { name: 'Teams All' }).count()).toBe(1);
+    await page.locator('#mediumNames-button').click();
+    expect(await page.getByRole('searchbox', { name: 'Search connected service' }).isVisible()).toBe(true);
+    expect(await page.locator('#mediumNames-list label').first().locator('span').first().textContent()).toMatch(/^(In-app chat|Phone|Email|Naver TalkTalk|Instagram Messenger|LINE|Kakao)$/);
+    await page.keyboard.press('Escape');
+    expect(await figure(page, 'waitingTime')).toMatch(/^(\d+[dhms] ?){1,2}$|^–$/);
+    await page.locator('#open-download').click();
+    await expect.poll(() => page.getByRole('dialog', { name: 'File download' }).isVisible()).toBe(true);
+    const stats = await api(`/api/channels/ch-1/case-stats?${VIEW}`);
+    await expect.poll(() => page.locator('#download-count').textContent()).toBe(`The file of this view will hold ${stats.summary.cases.toLocaleString('en-US')} cases.`);
+    expect(await page.locator('#download-view dd').allTextContents()).toEqual(['2025-06-26 ~ 2025-12-26', 'Asia/Seoul', 'No filters']);
+    expect(await page.locator('#cancel-download').textContent()).toBe('Close');
     expect(problems).toEqual([]);
     await context.close();
   });

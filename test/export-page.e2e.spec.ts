@@ -128,13 +128,25 @@ describe('the export page in real headless Chromium', () => {
     return page;
   }
 
+  /** The range on the page, then the download dialog (다운로드 opens it) and its fields. */
   async function fillForm(page: Page, from: string, to: string, password: string, confirm = password) {
     await page.locator('#from').fill(from);
     await page.locator('#from').dispatchEvent('change');
     await page.locator('#to').fill(to);
+    await page.locator('#to').dispatchEvent('change');
+    await openDialog(page);
     await page.locator('#password').fill(password);
     await page.locator('#passwordConfirm').fill(confirm);
     await page.locator('#reason').fill('페이지 테스트');
+  }
+
+  async function openDialog(page: Page) {
+    await page.locator('#open-download').click();
+    await expect.poll(() => page.locator('#download-dialog').isVisible()).toBe(true);
+  }
+  async function closeDialog(page: Page) {
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('#download-dialog').isVisible()).toBe(false);
   }
 
   // Run in the page (strings: this project's TypeScript has no DOM library).
@@ -158,17 +170,23 @@ describe('the export page in real headless Chromium', () => {
     // The hint says what to do with a lost password.
     expect(await page.locator('#password-hint').textContent()).toMatch(/새 비밀번호로 다운로드를 다시 요청/);
 
-    // A rule only the server knows lands next to its field, in Korean: an unknown time zone.
+    // A rule only the server knows lands next to its field, in Korean: an unknown time zone. The zone is
+    // the view's, on the page: the dialog closes to show it there.
     await page.locator('#password').fill('Secret42');
     await page.locator('#passwordConfirm').fill('Secret42');
+    await closeDialog(page);
     await page.locator('#timezone').fill('Mars/Olympus');
+    await openDialog(page);
     await page.locator('#submit').click();
     const zoneError = page.locator('[data-error-for="timezone"]');
     await expect.poll(() => zoneError.textContent()).toBe('‘Mars/Olympus’은(는) 알 수 없는 시간대예요. Asia/Seoul 같은 IANA 시간대 이름을 입력하세요.');
     expect(await zoneError.getAttribute('role')).toBe('alert');
     expect(await focused(page)).toBe('timezone');
+    expect(await page.locator('#download-dialog').isVisible()).toBe(false);
 
     await page.locator('#timezone').fill('Asia/Seoul');
+    await openDialog(page);
+    expect(await page.locator('#password').inputValue()).toBe('Secret42'); // kept for the corrected request
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료 · 7 \/ 7 행 · 100%$/);
     expect(await page.locator('#bar').getAttribute('aria-valuenow')).toBe('100');
@@ -205,6 +223,7 @@ describe('the export page in real headless Chromium', () => {
     expect(again.suggestedFilename()).toBe(`case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`);
 
     // The page in English, too.
+    await closeDialog(page);
     await page.locator('#lang').click();
     expect(await page.locator('h1').textContent()).toBe('Case statistics');
     await page.locator('#lang').click();
@@ -253,29 +272,36 @@ describe('the export page in real headless Chromium', () => {
   it('says the row cap in Korean with the numbers, labels the filters in Korean while sending their codes, and drops an expired file', async () => {
     const { context, page, posts } = await openPage(small.url, await tokenFor(['caseStats:download']));
 
-    // 7 cases in the range, a cap of 3: refused by the server, said next to the end date.
+    // 7 cases in the range, a cap of 3: the dialog says both numbers and refuses before any request.
     await fillForm(page, '2025-06-26', '2025-12-26', 'Secret42');
-    await page.locator('#submit').click();
-    const toError = page.locator('[data-error-for="to"]');
-    await expect.poll(() => toError.textContent()).toBe('조건에 맞는 케이스 7건 — 최대 3건까지 받을 수 있어요. 기간을 줄이거나 필터를 추가하세요.');
-    expect(await focused(page)).toBe('to');
-    expect(await page.locator('#password').inputValue()).toBe('Secret42'); // kept for the corrected request
+    const countLine = page.locator('#download-count');
+    await expect.poll(() => countLine.textContent()).toBe('조건에 맞는 케이스 7건 — 최대 3건까지 받을 수 있어요. 기간을 줄이거나 필터를 추가하세요.');
+    expect(await page.locator('#submit').isDisabled()).toBe(true);
+    expect(posts).toHaveLength(0);
+    await closeDialog(page);
 
-    // The filters in the guide's words; the codes are what is sent.
-    const mediums = page.locator('#mediumNames');
-    expect(await mediums.locator('strong').textContent()).toBe('연동 서비스');
-    expect(await mediums.locator('label').allTextContents()).toEqual(['채널톡 메시지', '전화', '이메일', '네이버톡톡', '인스타그램 메신저', '라인', '카카오'].map((l) => ` ${l}`));
+    // The filters in the guide's words; the codes are what is sent. Media are picked from the range's values.
+    expect(await page.locator('#mediumNames-label').textContent()).toBe('연동 서비스');
+    await page.locator('#mediumNames-button').click();
+    await expect.poll(() => page.locator('#mediumNames-list label').count()).toBeGreaterThan(0);
+    const mediumNames = ['채널톡 메시지', '전화', '이메일', '네이버톡톡', '인스타그램 메신저', '라인', '카카오'];
+    for (const name of await page.locator('#mediumNames-list label').allTextContents()) expect(mediumNames).toContain(name);
     expect(await page.locator('#directions label').allTextContents()).toEqual([' 수신', ' 발신']);
     expect(await page.locator('#caseStates label').allTextContents()).toEqual([' 기록중', ' 완료']);
     expect(await page.locator('#userChatStates label').allTextContents()).toEqual([' 대기열', ' 진행중', ' 부재중', ' 보류됨', ' 종료됨']);
     expect(await page.locator('[data-error-for^="filters."]').evaluateAll((els) => els.map((e) => e.getAttribute('role')))).toEqual(Array(7).fill('alert'));
-    await page.getByLabel('카카오', { exact: true }).check();
+    await page.getByRole('checkbox', { name: '카카오', exact: true }).check();
+    await page.keyboard.press('Escape');
     await page.getByLabel('수신', { exact: true }).check();
     await page.getByLabel('종료됨', { exact: true }).check();
+    await openDialog(page);
+    await expect.poll(() => countLine.textContent()).toMatch(/^이 조건의 파일에는 케이스 [0-3]건이 담겨요\.$|^이 조건에 맞는 케이스가 없어요/);
+    expect(await page.locator('#download-view dd').last().textContent()).toBe('연동 서비스: 카카오 · 시작 방식: 수신 · 상담 상태: 종료됨');
+    expect(await page.locator('#password').inputValue()).toBe('Secret42'); // kept for the corrected request
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료/);
-    expect(posts).toHaveLength(2);
-    expect(posts[1].filters).toMatchObject({ mediumNames: ['appKakao'], directions: ['INBOUND'], userChatStates: ['closed'], caseStates: [] });
+    expect(posts).toHaveLength(1);
+    expect(posts[0].filters).toMatchObject({ mediumNames: ['appKakao'], directions: ['INBOUND'], userChatStates: ['closed'], caseStates: [] });
 
     // The file button, until the file's time is up (3 s here); then neither the box nor the list offers it.
     const progressButton = page.locator('#progress-box button.download');
@@ -292,9 +318,9 @@ describe('the export page in real headless Chromium', () => {
   }, 60_000);
   it('forgets the finished job the moment a new request leaves, and lists each export so that two of one range are told apart', async () => {
     const { context, page, posts, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    await page.getByLabel('수신', { exact: true }).check();
     await fillForm(page, '2025-07-01', '2025-07-31', 'Secret42');
     await page.locator('#reason').fill('월간 점검 A');
-    await page.getByLabel('수신', { exact: true }).check();
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료/);
     expect(await page.getByRole('progressbar', { name: '파일 만들기 진행률' }).getAttribute('aria-valuetext')).toBe('완료 · 100%');
@@ -308,7 +334,9 @@ describe('the export page in real headless Chromium', () => {
       await route.continue();
       answered = true;
     });
+    await closeDialog(page);
     await page.getByLabel('수신', { exact: true }).uncheck();
+    await openDialog(page);
     await page.locator('#password').fill('Secret42');
     await page.locator('#passwordConfirm').fill('Secret42');
     await page.locator('#reason').fill('월간 점검 B');
@@ -355,8 +383,10 @@ describe('the export page in real headless Chromium', () => {
       filters: {}, reason: '분기 점검', status: 'failed', rowsWritten: 2000, totalRows: 1_234_567, error: 'ENOSPC: no space left on device, write',
       fileName: 'case-stats_ch-1_2025-07-01_2025-12-31.xlsx', attempts: 3,
     });
+    await closeDialog(page);
     await page.locator('#lang').click(); // the list is fetched again in each language
     await page.locator('#lang').click();
+    await openDialog(page);
     const failed = page.locator('#recent tbody tr', { hasText: '분기 점검' });
     // The reason is in the row itself, not only in a tooltip; counts carry thousands separators.
     await expect.poll(() => failed.locator('td.status').innerText()).toBe('실패\n파일을 만들지 못했어요. 다운로드를 다시 요청하세요. (ENOSPC: no space left on device, write)');
@@ -391,17 +421,19 @@ describe('the export page in real headless Chromium', () => {
     }
     await page.locator('#timezone').fill(ZONE);
 
-    // A future end date typed by hand is refused before anything is sent.
+    // A future end date typed by hand is refused before anything is sent: 다운로드 does not open the dialog.
     const tomorrow = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-    await fillForm(page, monthAgo, tomorrow, 'Secret42');
-    await page.locator('#submit').click();
+    await page.locator('#from').fill(monthAgo);
+    await page.locator('#to').fill(tomorrow);
+    await page.locator('#open-download').click();
     await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe(`종료일은 오늘(${today})까지 고를 수 있어요.`);
     expect(await focused(page)).toBe('to');
+    expect(await page.locator('#download-dialog').isVisible()).toBe(false);
     expect(apiCalls.filter((c) => c.startsWith('POST'))).toEqual([]);
 
-    // No case in the range: the server has no count to ask before, so the request's own count says it.
-    await page.locator('#to').fill('2025-06-30');
-    await page.locator('#from').fill('2025-06-26');
+    // No case in the range: the dialog says so before the request, and the request's own count again.
+    await fillForm(page, '2025-06-26', '2025-06-30', 'Secret42');
+    await expect.poll(() => page.locator('#download-count').textContent()).toBe('이 조건에 맞는 케이스가 없어요 (0건). 파일에는 머리글만 담겨요.');
     const [request] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST'), page.locator('#submit').click()]);
     // The page's language goes with the request, for the file's own words.
     expect(request.headers()['accept-language']).toBe('ko');
@@ -433,15 +465,22 @@ describe('the export page in real headless Chromium', () => {
     expect(icon.status).toBe(200);
     expect((await icon.arrayBuffer()).byteLength).toBeGreaterThan(0);
 
-    // Empty fields are asked for, not lectured on the rule (the dashboard's default start date cleared first).
+    // Empty fields are asked for, not lectured on the rule (the dashboard's default start date cleared
+    // first): the start date on the page, before the dialog opens; the file's fields in the dialog.
     await page.locator('#from').fill('');
+    await page.locator('#open-download').click();
+    await expect.poll(() => page.locator('[data-error-for="from"]').textContent()).toBe('시작일을 입력하세요.');
+    expect(await page.locator('#download-dialog').isVisible()).toBe(false);
+    await page.locator('#from').fill('2025-07-01');
+    await page.locator('#to').fill('2025-07-31');
+    await openDialog(page);
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('[data-error-for="password"]').textContent()).toBe('파일 비밀번호를 입력하세요.');
-    expect(await page.locator('[data-error-for="from"]').textContent()).toBe('시작일을 입력하세요.');
     expect(await page.locator('[data-error-for="reason"]').textContent()).toBe('다운로드 사유를 입력하세요.');
     await page.locator('#reason').fill('\u200b ');
     await page.locator('#submit').click();
     await expect.poll(() => page.locator('[data-error-for="reason"]').textContent()).toBe('다운로드 사유를 입력하세요.');
+    await closeDialog(page);
 
     // Dates are shown as YYYY-MM-DD in the boxes and in every message; other ways of typing one are rewritten so.
     await page.locator('#from').fill('2025. 8. 31.');
@@ -451,11 +490,10 @@ describe('the export page in real headless Chromium', () => {
     await page.locator('button.pick[data-for="to"]').click();
     await page.locator('input.picker[data-for="to"]').fill('2026-03-01', { force: true });
     expect(await page.locator('#to').inputValue()).toBe('2026-03-01');
-    await page.locator('#password').fill('Secret42');
-    await page.locator('#submit').click();
+    await page.locator('#open-download').click();
     await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe('최대 6개월: 종료일은 2026-02-28까지 가능해요.');
     await page.locator('#to').fill('2026-02-30');
-    await page.locator('#submit').click();
+    await page.locator('#open-download').click();
     await expect.poll(() => page.locator('[data-error-for="to"]').textContent()).toBe('날짜를 YYYY-MM-DD 형식으로 입력하세요 (예: 2025-07-01).');
     expect(problems).toEqual([]);
     await context.close();
@@ -487,6 +525,7 @@ describe('the export page in real headless Chromium', () => {
       const { context: narrow, page: small, problems } = await openPage(server.url, await tokenFor(['caseStats:download']), 390);
       if (lang === 'en') await small.locator('#lang').click();
       await expect.poll(() => small.locator('#recent button.download').count()).toBeGreaterThan(0);
+      await openDialog(small);
       for (const selector of ['#signout', '#lang', '#recent button.download', '#submit', '#recent td.status > div']) {
         expect([lang, selector, await textLines(small, selector)]).toEqual([lang, selector, 1]);
       }

@@ -1,11 +1,13 @@
 // The export page: vanilla JS modules, no build step, nothing inline (the app's CSP allows scripts
 // and styles from itself only). The server validates everything again; these checks only put the
 // message next to the field sooner.
-import { LABEL, OPTIONS, T } from './messages.js';
+import { CHECKS, LABEL, OPTIONS, PICKERS, T } from './messages.js';
 import { downloadName, earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
 import { problemWords } from './problems.js';
 import { renderRecentRows } from './recent.js';
 import { createDashboard } from './dashboard.js';
+import { createPicker } from './picker.js';
+import { viewSummary } from './view-summary.js';
 
 const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem('casestats.lang') === 'en' ? 'en' : 'ko';
@@ -26,8 +28,9 @@ const POLL_MS = 500;
 const t = (key, ...args) => { const v = T[lang][key] ?? T.ko[key]; return typeof v === 'function' ? v(...args) : v; };
 const zone = () => $('timezone').value.trim() || rules.defaultTimezone;
 const expired = (claims) => typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
+const pickers = {};
 const dash = createDashboard({ $, call: (path) => call(path), t: (...a) => t(...a), lang: () => lang, channel: () => member.channelId, view: () => dashView(), onView: (v) => writeUrl(v) });
-const { authMessage, codeMessage, answerProblems, jobError, clientProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
+const { authMessage, codeMessage, answerProblems, jobError, clientProblems, dateProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
 
 function applyLanguage() {
   document.documentElement.lang = lang;
@@ -37,7 +40,8 @@ function applyLanguage() {
   $('lang').textContent = t('otherLanguage');
   $('lang').lang = t('otherLang');
   $('lang').setAttribute('aria-label', t('switchLanguage'));
-  for (const [filter, values] of Object.entries(OPTIONS)) {
+  for (const filter of CHECKS) {
+    const values = OPTIONS[filter];
     const box = $(filter);
     const checked = new Set([...box.querySelectorAll('input:checked')].map((i) => i.value));
     box.setAttribute('aria-label', t(LABEL[filter]));
@@ -50,10 +54,13 @@ function applyLanguage() {
       box.append(label);
     }
   }
+  pickers.mediumNames.setNames(t('options'));
+  for (const p of Object.values(pickers)) p.relabel();
   for (const o of $('interval').options) o.textContent = t('intervals')[o.value];
   $('case-head').replaceChildren(...t('caseColumns').map((h, i) => Object.assign(document.createElement('th'), { textContent: h, className: i === 6 ? 'num' : '' })));
   updateRange();
   showCount();
+  if ($('download-dialog').open) showView();
   if (member) dash.render();
   if (watched) setProgress(watched);
   if (token) renderRecent();
@@ -100,6 +107,7 @@ function signIn(raw) {
   $('app').classList.toggle('view-only', !canDownload);
   $('open-download').hidden = !canDownload;
   readUrl();
+  loadFilters();
   dash.load(true);
   if (typeof claims.exp === 'number') {
     const left = claims.exp * 1000 - Date.now();
@@ -121,6 +129,7 @@ function signOut(message = '') {
   clearInterval(polling); clearInterval(refreshing); clearTimeout(expiryTimer); clearTimeout(signOutTimer);
   $('password').value = ''; $('passwordConfirm').value = '';
   $('progress-box').hidden = true;
+  if ($('download-dialog').open) $('download-dialog').close();
   $('recent').querySelector('tbody').replaceChildren();
   $('app').hidden = true; $('denied').hidden = true; $('signin').hidden = false; $('signout').hidden = true; $('who').textContent = '';
   $('token-error').textContent = message;
@@ -198,25 +207,29 @@ function pickDate(picker) {
 }
 
 function showErrors(problems) {
+  // A rule broken by the view (dates, zone, filters) is fixed on the page, behind the dialog: it closes.
+  const dialog = $('download-dialog');
+  const slotOf = (p) => document.querySelector(`[data-error-for="${CSS.escape(p.field)}"]`) || $('form-error');
+  if (dialog.open && problems.some((p) => !dialog.contains(slotOf(p)))) dialog.close();
   document.querySelectorAll('[data-error-for]').forEach((el) => { el.textContent = ''; });
   document.querySelectorAll('#export-form [aria-invalid]').forEach((el) => el.removeAttribute('aria-invalid'));
   $('form-error').textContent = '';
   for (const p of problems) {
-    const slot = document.querySelector(`[data-error-for="${CSS.escape(p.field)}"]`) || $('form-error');
+    const slot = slotOf(p);
     const input = $(p.field.replace('filters.', ''));
     if (input && $('export-form').contains(input)) input.setAttribute('aria-invalid', 'true');
     setText(slot, (slot.textContent ? slot.textContent + ' ' : '') + p.message);
   }
   // The first field to fix, in the form's order; a group of checkboxes takes focus on its first box.
   const first = $('export-form').querySelector('[aria-invalid="true"]');
-  if (first) (first.matches('input, textarea') ? first : first.querySelector('input'))?.focus();
+  if (first) (first.matches('input, textarea') ? first : first.querySelector('input, button'))?.focus();
 }
 
 function readForm() {
-  const list = (id) => $(id).value.split(',').map((s) => s.trim()).filter(Boolean);
   const checked = (id) => [...$(id).querySelectorAll('input:checked')].map((i) => i.value);
-  const filters = { teamIds: list('teamIds'), assigneeIds: list('assigneeIds'), tags: list('tags') };
-  for (const f of Object.keys(OPTIONS)) filters[f] = checked(f);
+  const filters = {};
+  for (const f of PICKERS) filters[f] = pickers[f].values();
+  for (const f of CHECKS) filters[f] = checked(f);
   const date = (id) => normalizeDate($(id).value) || $(id).value.trim();
   return { from: date('from'), to: date('to'), timezone: zone(), password: $('password').value, reason: $('reason').value, filters };
 }
@@ -260,6 +273,7 @@ async function submit(ev) {
     renderRecent();
   } finally {
     $('submit').disabled = false;
+    showCount();
   }
 }
 
@@ -344,7 +358,7 @@ async function renderRecent() {
   if (!ok) { $('recent-error').textContent = codeMessage(answer); return; }
   $('recent-error').textContent = '';
   const jobs = answer.exports;
-  renderRecentRows($('recent'), jobs, { t, statusOf, percentOf, jobError, formatBytes, onDownload: (job) => download(job, $('recent-error')) });
+  renderRecentRows($('recent'), jobs, { t, statusOf, percentOf, jobError, formatBytes, onDownload: (job) => download(job, $('recent-error')), nameOf: (key, v) => pickers[key]?.nameOf(v) ?? v });
   $('recent-empty').hidden = jobs.length > 0;
   let next = Infinity;
   for (const job of jobs) {
@@ -355,7 +369,7 @@ async function renderRecent() {
   if (next - Date.now() < REFRESH_MS) expiryTimer = setTimeout(renderRecent, Math.max(0, next - Date.now()) + 50);
 }
 
-const FILTERS = ['teamIds', 'assigneeIds', 'tags', ...Object.keys(OPTIONS)];
+const FILTERS = [...PICKERS, ...CHECKS];
 
 /** The dashboard's view: the form's range, zone and filters, and the interval; an unreadable range shows nothing. */
 function dashView() {
@@ -381,8 +395,8 @@ function readUrl() {
   const monthAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   $('from').value = q.get('from') || $('from').value || (monthAgo < rules.statsStartDate ? rules.statsStartDate : monthAgo);
   $('to').value = q.get('to') || $('to').value || today;
-  for (const f of ['teamIds', 'assigneeIds', 'tags']) if (q.has(f)) $(f).value = q.getAll(f).join(', ');
-  for (const f of Object.keys(OPTIONS)) {
+  for (const f of PICKERS) if (q.has(f)) pickers[f].setValues(q.getAll(f));
+  for (const f of CHECKS) {
     if (!q.has(f)) continue;
     const wanted = new Set(q.getAll(f));
     $(f).querySelectorAll('input').forEach((i) => { i.checked = wanted.has(i.value); });
@@ -394,17 +408,58 @@ function readUrl() {
 function showCount() {
   const n = member ? dash.countFor(dashView()) : null;
   const slot = $('download-count');
-  slot.classList.remove('warn');
-  if (n === null || n === undefined) { slot.textContent = ''; return; }
-  slot.textContent = n > rules.maxRows ? t('tooManyRows', n, rules.maxRows) : n === 0 ? t('countZero') : t('countWillHold', n);
-  if (n === 0 || n > rules.maxRows) slot.classList.add('warn');
+  const known = n !== null && n !== undefined;
+  const text = !known ? t('counting') : n > rules.maxRows ? t('tooManyRows', n, rules.maxRows) : n === 0 ? t('countZero') : t('countWillHold', n);
+  if (slot.textContent !== text) slot.textContent = text;
+  slot.classList.toggle('warn', known && (n === 0 || n > rules.maxRows));
+  // Above the cap the file is refused before the request, as the server would refuse it.
+  $('submit').disabled = known && n > rules.maxRows;
+}
+
+/** The dialog restates the view it will download, by name. */
+function showView() {
+  const v = readForm();
+  const names = {};
+  for (const f of PICKERS) names[f] = pickers[f].names();
+  for (const f of CHECKS) names[f] = v.filters[f].map((x) => t('options')[x] ?? x);
+  $('download-view').replaceChildren(...viewSummary(v, names, t));
+}
+
+function openDownload() {
+  const body = readForm();
+  const problems = dateProblems(body);
+  showErrors(problems);
+  if (problems.length) return;
+  showView();
+  showCount();
+  $('download-dialog').showModal();
+  $('password').focus();
+}
+
+// The pickers offer the values of the view's range: fetched again when the range or zone changes.
+let filtersKey = '';
+let filtersSeq = 0;
+async function loadFilters() {
+  const { from, to, timezone } = dashView();
+  const key = `${from}|${to}|${timezone}`;
+  if (!member || !from || !to || key === filtersKey) return;
+  filtersKey = key;
+  const mine = ++filtersSeq;
+  const q = new URLSearchParams({ from, to, timezone });
+  const { ok, answer, stale } = await call(`/api/channels/${encodeURIComponent(member.channelId)}/case-filters?${q}`);
+  if (stale || mine !== filtersSeq) return;
+  if (!ok) { filtersKey = ''; return; }
+  pickers.teamIds.setOptions(answer.teams);
+  pickers.assigneeIds.setOptions(answer.assignees);
+  pickers.tags.setOptions(answer.tags);
+  pickers.mediumNames.setOptions(answer.mediumNames);
 }
 
 let viewTimer = null;
 function viewChanged(ev) {
-  if (ev && ['password', 'passwordConfirm', 'reason'].includes(ev.target.id)) return;
+  if (ev && (['password', 'passwordConfirm', 'reason'].includes(ev.target.id) || ev.target.type === 'search')) return;
   clearTimeout(viewTimer);
-  viewTimer = setTimeout(() => { if (member) dash.load(true); }, 250);
+  viewTimer = setTimeout(() => { if (member) { dash.load(true); loadFilters(); } }, 250);
 }
 
 function takeToken(raw) {
@@ -416,6 +471,12 @@ async function init() {
   try { rules = { ...rules, ...(await (await fetch('/api/export-rules')).json()) }; } catch { /* defaults */ }
   $('timezone').value = rules.defaultTimezone;
   const zones = ['Asia/Seoul', 'Asia/Tokyo', 'UTC', 'America/Los_Angeles', 'America/New_York', 'Europe/London'];
+  for (const f of PICKERS) {
+    pickers[f] = createPicker($(f), () => {
+      const label = t(LABEL[f]);
+      return { label, all: t('all'), search: t('searchIn', label), noMatch: t('noMatch'), none: t('noValues'), clear: t('clearChoice'), more: (n) => t('andMore', n) };
+    }, { showIds: f === 'teamIds' || f === 'assigneeIds' });
+  }
   $('zones').replaceChildren(...zones.map((z) => Object.assign(document.createElement('option'), { value: z })));
   $('from').addEventListener('change', tidyDate);
   $('to').addEventListener('change', tidyDate);
@@ -425,7 +486,9 @@ async function init() {
   $('export-form').addEventListener('submit', submit);
   $('export-form').addEventListener('change', viewChanged);
   $('more-cases').addEventListener('click', () => dash.more());
-  $('open-download').addEventListener('click', () => { $('download-title').scrollIntoView({ behavior: 'smooth', block: 'start' }); $('password').focus({ preventScroll: true }); });
+  $('open-download').addEventListener('click', openDownload);
+  $('close-download').addEventListener('click', () => $('download-dialog').close());
+  $('cancel-download').addEventListener('click', () => $('download-dialog').close());
   $('lang').addEventListener('click', () => { lang = lang === 'ko' ? 'en' : 'ko'; localStorage.setItem('casestats.lang', lang); applyLanguage(); });
   $('signout').addEventListener('click', () => signOut());
   $('signin-button').addEventListener('click', () => signIn($('token').value));

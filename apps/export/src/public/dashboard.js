@@ -6,6 +6,8 @@ const DURATIONS = ['waitingTime', 'avgReplyTime', 'resolutionTime', 'leadTime', 
 const COUNTS = ['cases', 'inProgress', 'completed', 'inbound', 'outbound', 'replied', 'missedCases', 'missedCalls', 'snoozedCases'];
 const BREAKDOWNS = ['team', 'assignee', 'medium', 'tag', 'direction'];
 const REFRESH_MS = 12_000;
+// A figure's parts ("p90 5분 24초", "3★ 2") never break inside, only between each other.
+const nb = (text) => text.replace(/ /g, '\u00a0');
 const el = (tag, props = {}, ...kids) => { const e = Object.assign(document.createElement(tag), props); e.append(...kids); return e; };
 
 export function createDashboard({ $, call, t, lang, channel, view, onView }) {
@@ -59,10 +61,10 @@ export function createDashboard({ $, call, t, lang, channel, view, onView }) {
       el('span', { className: 'label', textContent: t('fig')[k] }), el('strong', { className: 'value', textContent: num(s[k]) })));
     const csat = el('div', { className: 'figure', id: 'fig-csat' }, el('span', { className: 'label', textContent: t('fig').csat }),
       el('strong', { className: 'value', textContent: s.csat.mean === null ? '–' : s.csat.mean.toFixed(2) }),
-      el('span', { className: 'sub', textContent: `${t('fig').csatCount(num(s.csat.count))} · ${['1', '2', '3', '4', '5'].map((k) => `${k}★ ${num(s.csat.distribution[k])}`).join(' ')}` }));
+      el('span', { className: 'sub', textContent: `${nb(t('fig').csatCount(num(s.csat.count)))} · ${['1', '2', '3', '4', '5'].map((k) => nb(`${k}★ ${num(s.csat.distribution[k])}`)).join(' ')}` }));
     const times = DURATIONS.map((k) => el('div', { className: 'figure time', id: `fig-${k}` },
       el('span', { className: 'label', textContent: t('fig')[k] }), el('strong', { className: 'value', textContent: dur(s[k].mean) }),
-      el('span', { className: 'sub', textContent: `p50 ${dur(s[k].p50)} · p90 ${dur(s[k].p90)}` })));
+      el('span', { className: 'sub', textContent: `${nb(`p50 ${dur(s[k].p50)}`)} · ${nb(`p90 ${dur(s[k].p90)}`)}` })));
     $('cards').replaceChildren(...cards, csat, ...times);
     renderCharts();
     renderBreakdowns();
@@ -116,12 +118,16 @@ export function createDashboard({ $, call, t, lang, channel, view, onView }) {
     const { ok, answer, stale } = await call(`${path('cases')}?${q}`);
     if (stale || !ok) return;
     cursor = answer.nextCursor ?? null;
-    const rows = answer.items.map((c) => el('tr', {},
-      el('td', { className: 'nowrap', textContent: new Date(c.userChatCaseCreatedAt).toLocaleString(lang() === 'en' ? 'en-US' : 'ko-KR', { timeZone: v.timezone }) }),
+    const when = { timeZone: v.timezone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' };
+    const heads = t('caseColumns');
+    // Each cell carries its column's name: on a narrow screen a case is a card of labelled lines.
+    const labelled = (tr) => { [...tr.children].forEach((td, i) => { td.dataset.label = heads[i]; }); return tr; };
+    const rows = answer.items.map((c) => labelled(el('tr', {},
+      el('td', { className: 'nowrap', textContent: new Date(c.userChatCaseCreatedAt).toLocaleString(lang() === 'en' ? 'en-US' : 'ko-KR', when) }),
       el('td', {}, el('a', { href: c.userChatUrl, target: '_blank', rel: 'noopener', textContent: c.userChatCaseId })),
       el('td', { textContent: c.userName ?? '' }), el('td', { textContent: c.teamName ?? '' }), el('td', { textContent: c.assigneeName ?? '' }),
       el('td', { textContent: t('options')[c.userChatCaseState] ?? c.userChatCaseState ?? '' }),
-      el('td', { className: 'num', textContent: dur(c.resolutionTime) })));
+      el('td', { className: 'num', textContent: dur(c.resolutionTime) }))));
     const body = $('case-list').querySelector('tbody');
     if (first) body.replaceChildren(...rows); else body.append(...rows);
     $('more-cases').hidden = !cursor;

@@ -14,7 +14,7 @@ export const T = {
     switchLanguage: 'Switch to English', otherLanguage: 'English', otherLang: 'en',
     signInHelp: '다운로드 권한이 있는 팀 멤버의 토큰을 붙여 넣으세요.', period: '기간', from: '시작일', to: '종료일',
     pickFrom: '시작일을 달력에서 고르기', pickTo: '종료일을 달력에서 고르기',
-    timezone: '시간대', filters: '필터', teams: '담당팀 ID', assignees: '담당자 ID', tags: '태그',
+    timezone: '시간대', filters: '필터', teams: '담당팀', assignees: '담당자', tags: '태그',
     fileProtection: '파일 보호', password: '파일 비밀번호', passwordConfirm: '파일 비밀번호 확인',
     passwordHint: '영문과 숫자만, 4~64자. 비밀번호는 어디에도 저장되지 않아요. 분실하면 파일을 열 수 없으니 새 비밀번호로 다운로드를 다시 요청하세요. 이미 받은 파일은 그 파일의 비밀번호로만 열려요.',
     reason: '다운로드 사유', download: '다운로드', progress: '진행 상황', progressLabel: '파일 만들기 진행률',
@@ -72,6 +72,9 @@ export const T = {
     },
     breakdown: { team: '팀', assignee: '담당자', medium: '연동 서비스', tag: '태그', direction: '시작 방식' },
     countWillHold: (n) => `이 조건의 파일에는 케이스 ${koCount(n)}이 담겨요.`, countZero: '이 조건에 맞는 케이스가 없어요 (0건). 파일에는 머리글만 담겨요.',
+    all: '전체', searchIn: (label) => `${label} 검색`, noMatch: '일치하는 항목이 없어요.', noValues: '이 기간에는 고를 값이 없어요.',
+    clearChoice: '선택 해제', andMore: (n) => `외 ${n}개`, close: '닫기', counting: '파일에 담길 케이스 수를 세는 중…',
+    viewPeriod: '기간', viewZone: '시간대', viewFilters: '필터',
     caseColumns: ['생성 시각', '케이스 ID', '고객', '팀', '담당자', '상태', '해결 시간'],
   },
   en: {
@@ -79,7 +82,7 @@ export const T = {
     switchLanguage: '한국어로 보기', otherLanguage: '한국어', otherLang: 'ko',
     signInHelp: 'Paste the token of a team member who holds the download permission.', period: 'Period', from: 'From', to: 'To',
     pickFrom: 'Choose the start date on a calendar', pickTo: 'Choose the end date on a calendar',
-    timezone: 'Time zone', filters: 'Filters', teams: 'Team IDs', assignees: 'Assignee IDs', tags: 'Tags',
+    timezone: 'Time zone', filters: 'Filters', teams: 'Teams', assignees: 'Assignees', tags: 'Tags',
     fileProtection: 'File protection', password: 'File password', passwordConfirm: 'Confirm file password',
     passwordHint: 'Letters and digits only, 4–64. The password is never stored. Lose it and the file cannot be opened: request the export again with a new password. A file already downloaded opens only with its own password.',
     reason: 'Reason for download', download: 'Download', progress: 'Progress', progressLabel: 'File progress',
@@ -135,17 +138,23 @@ export const T = {
       missedCases: 'Missed cases', missedCalls: 'Missed calls', snoozedCases: 'Snoozed cases', csat: 'CSAT average', csatCount: (n) => `${n} answers`,
       waitingTime: 'Waiting time', avgReplyTime: 'Avg reply time', resolutionTime: 'Resolution time', leadTime: 'Lead time', totalSnoozedTime: 'Snoozed time',
     },
-    breakdown: { team: 'Team', assignee: 'Assignee', medium: 'Medium', tag: 'Tag', direction: 'Direction' },
+    breakdown: { team: 'Team', assignee: 'Assignee', medium: 'Connected service', tag: 'Tag', direction: 'Started by' },
     countWillHold: (n) => `The file of this view will hold ${en(n)} cases.`, countZero: 'No case matches this view (0 cases): the file would hold only its headers.',
+    all: 'All', searchIn: (label) => `Search ${label.toLowerCase()}`, noMatch: 'Nothing matches.', noValues: 'Nothing to choose in this period.',
+    clearChoice: 'Clear', andMore: (n) => `+${n} more`, close: 'Close', counting: 'Counting the cases the file will hold…',
+    viewPeriod: 'Period', viewZone: 'Time zone', viewFilters: 'Filters',
     caseColumns: ['Created', 'Case ID', 'Customer', 'Team', 'Assignee', 'State', 'Resolution'],
   },
 };
 
-// The values are what the API takes (export.md); the labels are the guide's.
+// The values are what the API takes (export.md); the labels are the guide's. Media are picked from
+// the range's values (case-filters) and named by these labels; the rest are fixed checkbox groups.
 export const OPTIONS = {
   mediumNames: ['inAppChat', 'phoneNumber', 'email', 'appNaverTalk', 'appInstagramMessenger', 'appLine', 'appKakao'],
   directions: ['INBOUND', 'OUTBOUND'],
   caseStates: ['inProgress', 'completed'],
   userChatStates: ['queued', 'open', 'missed', 'snoozed', 'closed'],
 };
+export const CHECKS = ['directions', 'caseStates', 'userChatStates'];
+export const PICKERS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames'];
 export const LABEL = { teamIds: 'teams', assigneeIds: 'assignees', tags: 'tags', mediumNames: 'medium', directions: 'direction', caseStates: 'caseState', userChatStates: 'chatState' };

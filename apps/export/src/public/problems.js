@@ -88,5 +88,5 @@ export function problemWords({ t, rules, member, expired, permission }) {
     return out;
   }
 
-  return { authMessage, codeMessage, answerProblems, jobError, clientProblems };
+  return { authMessage, codeMessage, answerProblems, jobError, clientProblems, dateProblems };
 }

@@ -3,12 +3,13 @@
 import { LABEL, OPTIONS } from './messages.js';
 import { downloadName } from './format.js';
 
-function filterSummary(filters, t) {
+// Teams and assignees by the names the pickers know (the job holds their ids); an unknown id as itself.
+function filterSummary(filters, t, nameOf = (key, v) => v) {
   const parts = [];
   for (const key of Object.keys(LABEL)) {
     const values = filters?.[key];
     if (!Array.isArray(values) || !values.length) continue;
-    const shown = OPTIONS[key] ? values.map((v) => t('options')[v] ?? v) : values;
+    const shown = values.map((v) => (OPTIONS[key] ? t('options')[v] ?? v : nameOf(key, v)));
     parts.push(`${t(LABEL[key])}: ${shown.join(', ')}`);
   }
   return parts.length ? parts.join(' · ') : t('noFilters');
@@ -22,7 +23,7 @@ function line(text, className) {
 }
 
 /**
- * `view`: the page's words and rules ({ t, statusOf, percentOf, jobError, formatBytes, onDownload }).
+ * `view`: the page's words and rules ({ t, statusOf, percentOf, jobError, formatBytes, onDownload, nameOf }).
  * Each cell carries its column's name (data-label) for the narrow layout, where rows become cards.
  */
 export function renderRecentRows(table, jobs, view) {
@@ -47,7 +48,7 @@ export function renderRecentRows(table, jobs, view) {
     const time = Object.assign(document.createElement('time'), { dateTime: when.toISOString(), textContent: when.toLocaleString(locale) });
     cell('requested', time, line(job.requestedBy?.name || job.requestedBy?.id || '', 'sub'));
 
-    cell('period', line(`${job.from} ~ ${job.to}`), line(`${job.timezone} · ${filterSummary(job.filters, t)}`, 'sub'));
+    cell('period', line(`${job.from} ~ ${job.to}`), line(`${job.timezone} · ${filterSummary(job.filters, t, view.nameOf)}`, 'sub'));
 
     const reason = cell('reason', job.reason || '');
     reason.title = job.reason || '';
