@@ -5,7 +5,8 @@ import { Browser, BrowserContext, Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { parseEvent } from '@casestats/events';
+import { applyBatch, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
 import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
 import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 
@@ -192,6 +193,28 @@ describe('the dashboard page in real headless Chromium', () => {
     await page.locator('#open-download').click();
     await expect.poll(() => page.locator('#download-count').textContent()).toBe(`이 조건의 파일에는 케이스 ${count(narrowed.summary.cases)}건이 담겨요.`);
     expect(await page.locator('#submit').isDisabled()).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
+  it('shows new events without a reload: the figures change while the page stays open', async () => {
+    const range = 'from=2025-08-01&to=2025-08-31&timezone=Asia%2FSeoul&interval=day';
+    const before = await api(`/api/channels/ch-1/case-stats?${range}`);
+    const { context, page, problems } = await open(range, ['caseStats:view']);
+    expect(await figure(page, 'cases')).toBe(count(before.summary.cases));
+    const asOf = await page.locator('#as-of').textContent();
+    await page.evaluate('window.sameDocument = true');
+    // Two new chats of the channel on 2025-08-10 (Seoul), projected as the projector would.
+    const events = ['live-1', 'live-2'].map((chat, i) => {
+      const parsed = parseEvent(JSON.stringify({ id: `${chat}-e1`, type: 'userChat.opened', version: 2, occurredAt: `2025-08-10T0${i + 1}:00:00Z`, channelId: 'ch-1', userChatId: chat, data: { assignment: 'auto' } }));
+      if (!parsed.ok) throw new Error(parsed.error.reason);
+      return parsed.event;
+    });
+    await applyBatch(ds, 'proj_1', { events });
+    await expect.poll(() => figure(page, 'cases'), { timeout: 40_000, interval: 500 }).toBe(count(before.summary.cases + 2));
+    expect(await figure(page, 'inProgress')).toBe(count(before.summary.inProgress + 2));
+    expect(await page.locator('#as-of').textContent()).not.toBe(asOf);
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
     expect(problems).toEqual([]);
     await context.close();
   }, 60_000);
