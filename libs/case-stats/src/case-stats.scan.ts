@@ -178,37 +178,34 @@ export function selectAndCount(t: CaseStatsTable, q: StatsQuery, L: GroupLayout,
     matched[n] = i;
     cellOf[n++] = cell;
     const c = cls[i];
-    const missed = missedCount[i];
     classes[cell * CLASS_COUNT + c]++;
-    missedCalls[cell] += missed;
     // Names come from the latest case of a team or assignee group (then the greatest case id).
-    let g = T0 + team[i];
-    classes[g * CLASS_COUNT + c]++;
-    missedCalls[g] += missed;
-    if (at > latestAt[g] || (at === latestAt[g] && caseIds[i] > caseIds[latest[g]])) {
-      latest[g] = i;
-      latestAt[g] = at;
+    const tg = T0 + team[i];
+    classes[tg * CLASS_COUNT + c]++;
+    if (at > latestAt[tg] || (at === latestAt[tg] && caseIds[i] > caseIds[latest[tg]])) {
+      latest[tg] = i;
+      latestAt[tg] = at;
     }
-    g = A0 + assignee[i];
-    classes[g * CLASS_COUNT + c]++;
-    missedCalls[g] += missed;
-    if (at > latestAt[g] || (at === latestAt[g] && caseIds[i] > caseIds[latest[g]])) {
-      latest[g] = i;
-      latestAt[g] = at;
+    const ag = A0 + assignee[i];
+    classes[ag * CLASS_COUNT + c]++;
+    if (at > latestAt[ag] || (at === latestAt[ag] && caseIds[i] > caseIds[latest[ag]])) {
+      latest[ag] = i;
+      latestAt[ag] = at;
     }
-    g = M0 + medium[i];
-    classes[g * CLASS_COUNT + c]++;
-    missedCalls[g] += missed;
+    const mg = M0 + medium[i];
+    classes[mg * CLASS_COUNT + c]++;
     const tags = tagCount[i];
-    if (tags === 0) {
-      classes[G0 * CLASS_COUNT + c]++;
-      missedCalls[G0] += missed;
-    } else {
-      for (let k = tagStart[i], end = k + tags; k < end; k++) {
-        g = G0 + tagPool[k];
-        classes[g * CLASS_COUNT + c]++;
-        missedCalls[g] += missed;
-      }
+    if (tags === 0) classes[G0 * CLASS_COUNT + c]++;
+    else for (let k = tagStart[i], end = k + tags; k < end; k++) classes[(G0 + tagPool[k]) * CLASS_COUNT + c]++;
+    // Most cases have no missed call: only the others add to their groups' sums.
+    const missed = missedCount[i];
+    if (missed) {
+      missedCalls[cell] += missed;
+      missedCalls[tg] += missed;
+      missedCalls[ag] += missed;
+      missedCalls[mg] += missed;
+      if (tags === 0) missedCalls[G0] += missed;
+      else for (let k = tagStart[i], end = k + tags; k < end; k++) missedCalls[G0 + tagPool[k]] += missed;
     }
   }
   L.derive(classes, CLASS_COUNT);
