@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { createMigratedDatabase } from '@casestats/testing';
-import { applyBatch } from './apply-batch';
-import { createApplyPool } from './apply';
+import { applyBatch, createApplyPool } from '@casestats/projection-write';
 import { sweepDueCases } from './sweep';
 
 const SCHEMA = 'proj_1';

@@ -3,7 +3,7 @@ import { Client, Pool, type PoolClient } from 'pg';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { AppError } from '@casestats/config';
 import { createMigratedDatabase } from '@casestats/testing';
-import { applyBatch } from './apply-batch';
+import { applyBatch } from '@casestats/projection-write';
 import { sweepDueCases } from './sweep';
 import { createProjectionSchema, switchActiveSchema } from './projection-registry';
 import { FEED_START, caseChangeLogBackfill, pruneCaseChangeLog, readCaseChanges, type FeedPosition } from './case-changes.repository';

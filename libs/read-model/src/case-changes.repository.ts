@@ -1,9 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from './projection-schema';
 import type { Sql } from '@casestats/pg';
+import { FEED_CHUNK } from '@casestats/projection-write';
 
 /**
- * The case change feed's log, and how it is written, read and pruned.
+ * The case change feed's log, and how it is read and pruned (the projection writes it in the
+ * statement that writes the cases: projection-write's loggedCaseWrite).
  *
  * THE GUARANTEE: a reader that follows its cursor while any number of transactions write case
  * records never skips a change. A position taken inside a transaction (a sequence, updated_at)
@@ -35,41 +37,6 @@ import type { Sql } from '@casestats/pg';
  * entry could match a row rewritten 2^32 transactions later only if the entry survived that long
  * un-pruned, and the housekeeping removes it as soon as its cases are written again.
  */
-
-export const FEED_CHUNK = 1000;
-
-/**
- * A row's xmin (32 bits) as the full xid8 of the current transaction's epoch. The row was written
- * by this transaction or one of its subtransactions, whose ids are at or above the top-level one:
- * a smaller low half means the id crossed into the next epoch.
- */
-const XMIN_AS_XID8 = (xmin: string) =>
-  `(((pg_current_xact_id()::text::bigint >> 32) + (${xmin}::text::bigint < (pg_current_xact_id()::text::bigint & 4294967295))::int) << 32
-     | ${xmin}::text::bigint)::text::xid8`;
-
-/**
- * Wraps a statement that writes case records and returns `channel_id, user_chat_case_id, xmin`
- * (an upsert's RETURNING) so that the same statement logs them. A case the transaction already
- * logged is not logged twice (one transaction, one position per case); the probe for that costs
- * one index lookup per channel and transaction, and the per-case check runs only if it finds one.
- * `changeLog: false` is the control of bench/projector.bench.ts's feed cost (the same write
- * without its log); nothing else passes it.
- */
-export function loggedCaseWrite(schema: string, writeReturning: string, changeLog = true): string {
-  const s = assertSchemaName(schema);
-  if (!changeLog) return `WITH written AS (${writeReturning}) SELECT count(*) FROM written`;
-  return `WITH written AS (${writeReturning}),
-    w AS (SELECT channel_id, user_chat_case_id AS id, ${XMIN_AS_XID8('xmin')} AS xid FROM written),
-    g AS (SELECT k.channel_id, k.xid, (SELECT max(p.chunk) FROM ${s}.case_change_log p WHERE p.channel_id = k.channel_id AND p.xid = k.xid) AS last
-            FROM (SELECT DISTINCT channel_id, xid FROM w) k),
-    fresh AS (SELECT w.channel_id, w.xid, w.id, g.last FROM w JOIN g ON g.channel_id = w.channel_id AND g.xid = w.xid
-               WHERE g.last IS NULL OR NOT EXISTS (
-                 SELECT 1 FROM ${s}.case_change_log p WHERE p.channel_id = w.channel_id AND p.xid = w.xid AND w.id = ANY (p.case_ids))),
-    numbered AS (SELECT *, row_number() OVER (PARTITION BY channel_id, xid ORDER BY id) - 1 AS n FROM fresh)
-    INSERT INTO ${s}.case_change_log (channel_id, xid, chunk, case_ids)
-    SELECT channel_id, xid, coalesce(last + 1, 0) + (n / ${FEED_CHUNK})::int, array_agg(id ORDER BY n)
-      FROM numbered GROUP BY channel_id, xid, last, n / ${FEED_CHUNK}`;
-}
 
 /**
  * The log of the cases a schema already holds (the feed's migration): each case under the

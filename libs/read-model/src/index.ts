@@ -1,10 +1,9 @@
 export * from './database';
 export * from './projection-schema';
 export * from './projection-registry';
-export * from './apply-batch';
+// The write path (TypeORM-free, for the apply threads) is a library of its own; read here as before.
+export * from '@casestats/projection-write';
 export * from './sweep';
-export * from './checkpoint.repository';
-export * from './dead-letter.repository';
 export * from './case-snapshot';
 export * from './case-changes.repository';
 export * from './case-feed';

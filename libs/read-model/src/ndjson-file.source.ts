@@ -2,8 +2,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { DataSource } from 'typeorm';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
-import { applyBatch } from './apply-batch';
-import { DeadLetterInput } from './dead-letter.repository';
+import { DeadLetterInput, applyBatch } from '@casestats/projection-write';
 
 export interface FileProjectionStats {
   lines: number;

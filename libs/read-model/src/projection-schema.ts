@@ -1,16 +1,8 @@
 import { STORED_CASE_FIELDS } from '@casestats/case-projection';
+import { assertSchemaName } from '@casestats/projection-write';
 
-/**
- * The projection's tables live in a PostgreSQL schema of their own (`proj_1`, `proj_2`, …), so that
- * a rebuild can fill a fresh version while the active one keeps serving, then switch by one update
- * of `projection_registry`.
- */
-const SCHEMA_NAME = /^proj_[0-9]+$/;
-
-export function assertSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`not a projection schema name: ${JSON.stringify(schema)}`);
-  return schema;
-}
+/** The name guard is the write path's (projection-write); the read model's queries take it from here. */
+export { assertSchemaName };
 
 export function projectionSchemaName(version: number): string {
   return `proj_${version}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent } from '@casestats/events';
 import { createMigratedDatabase } from '@casestats/testing';
-import { applyBatch } from './apply-batch';
+import { applyBatch } from '@casestats/projection-write';
 import { migrate } from './database';
 import { CASE_RECORDS_FILLFACTOR, projectionDdl } from './projection-schema';
 

@@ -2,8 +2,7 @@ import { DataSource } from 'typeorm';
 import { completeDueChats } from '@casestats/case-projection';
 import { inTransaction } from '@casestats/pg';
 import { activeSchema } from './projection-registry';
-import { loadDueChatStates, saveChatStates } from './chat-state.repository';
-import { upsertCaseRecords } from './case-record.repository';
+import { loadDueChatStates, saveChatStates, upsertCaseRecords } from '@casestats/projection-write';
 import { pruneCaseChangeLog } from './case-changes.repository';
 
 /**

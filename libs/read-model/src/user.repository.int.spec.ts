@@ -3,7 +3,7 @@ import { CaseStatsEvent, ProfilePatch, ProfileValue, parseEvent } from '@casesta
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { TEST_PG_ADMIN_URL, databaseUrl, expectedUsers, scenarioLines } from '@casestats/testing';
-import { applyBatch } from './apply-batch';
+import { applyBatch } from '@casestats/projection-write';
 import { createDataSource, migrate } from './database';
 
 // export.md "User data": `name` is the one set by the last `user.updated` that carried a name;

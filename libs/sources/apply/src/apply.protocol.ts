@@ -1,4 +1,4 @@
-import type { BatchStats, CheckpointKey } from '@casestats/read-model';
+import type { BatchStats, CheckpointKey } from '@casestats/projection-write';
 import type { PackedBatch } from './message-split';
 
 export interface ApplyWorkerData {

@@ -4,8 +4,8 @@
  * transaction with its checkpoint; this thread holds nothing between batches.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-// Not the read-model's index: it loads TypeORM, which this thread has no use for.
-import { applyBatch, createApplyPool, storedNextOffset } from '@casestats/read-model/apply';
+// The write path alone: the read model's index loads TypeORM, which this thread has no use for.
+import { applyBatch, createApplyPool, storedNextOffset } from '@casestats/projection-write';
 import type { ApplyRequest, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { splitValues } from './message-split';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startTypeScriptWorker } from '@casestats/config';
-import type { BatchStats } from '@casestats/read-model';
+import type { BatchStats } from '@casestats/projection-write';
 import type { ApplySource, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { FetchedBatch, keyOf } from './message-split';
 

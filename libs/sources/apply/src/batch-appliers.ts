@@ -1,4 +1,4 @@
-import type { BatchStats } from '@casestats/read-model';
+import type { BatchStats } from '@casestats/projection-write';
 import { DEFAULT_APPLY_THREADS } from '@casestats/config';
 import type { ApplySource, ApplyWorkerData } from './apply.protocol';
 import { BatchApplier, DeadLetterOut } from './batch-applier';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BatchStats } from '@casestats/read-model';
+import type { BatchStats } from '@casestats/projection-write';
 import { BatchAppliers } from './batch-appliers';
 import { packMessages } from './message-split';
 

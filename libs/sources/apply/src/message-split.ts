@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
-import type { DeadLetterInput } from '@casestats/read-model';
+import type { DeadLetterInput } from '@casestats/projection-write';
 
 /**
  * A partition batch's values in one buffer of its own, with their offsets: what a worker thread

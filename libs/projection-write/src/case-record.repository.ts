@@ -1,7 +1,7 @@
 import { STORED_CASE_FIELDS, type ChangedCase } from '@casestats/case-projection';
 import { Sql, fromEpochMs } from '@casestats/pg';
-import { assertSchemaName } from './projection-schema';
-import { loggedCaseWrite } from './case-changes.repository';
+import { assertSchemaName } from './schema-name';
+import { loggedCaseWrite } from './case-change-log';
 
 /** The case_records columns, from the field table: what each stores is read straight from the case's state. */
 const COLUMNS = STORED_CASE_FIELDS.map((f) => ({ name: f.column.name, type: f.column.sql, value: f.store ?? f.read }));

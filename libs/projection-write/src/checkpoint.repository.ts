@@ -1,5 +1,5 @@
 import { Sql, fromEpochMs } from '@casestats/pg';
-import { assertSchemaName } from './projection-schema';
+import { assertSchemaName } from './schema-name';
 
 export interface CheckpointKey {
   consumer: string;

@@ -1,12 +1,4 @@
-/**
- * The projection's write path without TypeORM, for the projector's apply threads: the index loads
- * TypeORM (entities, migrations), which alone takes 0.6 s of each thread's start.
- */
 import { Pool } from 'pg';
-
-export { applyBatch } from './apply-batch';
-export type { BatchInput, BatchStats } from './apply-batch';
-export { storedNextOffset } from './checkpoint.repository';
 
 /**
  * How long one statement of a batch may run. The biggest batch statements take about a second; a

@@ -1,6 +1,6 @@
 import { ChatState, chatKey, completionDueAt } from '@casestats/case-projection';
 import { Sql, fromEpochMs, iso } from '@casestats/pg';
-import { assertSchemaName } from './projection-schema';
+import { assertSchemaName } from './schema-name';
 
 /**
  * A chat's state as stored: only the latest case (the only one that can change again), and its

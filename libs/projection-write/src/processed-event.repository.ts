@@ -1,5 +1,5 @@
 import { Sql } from '@casestats/pg';
-import { assertSchemaName } from './projection-schema';
+import { assertSchemaName } from './schema-name';
 
 /**
  * Until migration 1764000200000 every applied event id was a row of `processed_events`; since,

@@ -1,6 +1,6 @@
 import { UserOfBatch, UserState, userKey } from '@casestats/case-projection';
 import { Sql, fromEpochMs } from '@casestats/pg';
-import { assertSchemaName } from './projection-schema';
+import { assertSchemaName } from './schema-name';
 
 interface UserRow {
   channel_id: string;
