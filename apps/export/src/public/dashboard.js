@@ -92,7 +92,9 @@ export function createDashboard({ $, call, t, lang, channel, view, onView }) {
         data.push(pick((s) => s[k][p]));
       }
     }
-    charts.push(new uPlot({ ...common('chart-times'), series, axes: [axisDate, { size: 70, values: (u, ticks) => ticks.map((v) => dur(v)) }] }, data, $('chart-times')));
+    // Ticks on whole minutes and hours ("10분", "1시간"), not on uPlot's decimal steps ("8분 20초").
+    const incrs = [1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
+    charts.push(new uPlot({ ...common('chart-times'), series, axes: [axisDate, { size: 84, incrs, values: (u, ticks) => ticks.map((v) => dur(v)) }] }, data, $('chart-times')));
   }
 
   function renderBreakdowns() {
