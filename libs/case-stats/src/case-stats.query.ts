@@ -1,6 +1,7 @@
 import * as table from './case-stats.table';
 import { DIRECTION_CODES, type CaseStatsTable } from './case-stats.table';
-import { GroupLayout, exactDurations, histogramDurations, scratchOf, selectAndCount, type StatsQuery } from './case-stats.scan';
+import { GroupLayout, scratchOf, selectAndCount, type StatsQuery } from './case-stats.scan';
+import { exactDurations, histogramDurations } from './case-stats.durations';
 import { DURATION_METRICS, emptyDistribution, type CsatKey, type DurationFigures, type Summary } from './summary';
 
 export type { StatsFilters, StatsQuery } from './case-stats.scan';
