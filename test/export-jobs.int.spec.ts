@@ -126,6 +126,30 @@ describe('export jobs through outages, restarts and a shared folder', () => {
     }
   });
 
+  it('takes the jobs of a stopped worker of this process for dead, and never those of another live one beside it', async () => {
+    const config = loadConfig({ ...env(), EXPORT_MAINTENANCE_INTERVAL_MS: '60000', EXPORT_STALE_JOB_MS: '600000' });
+    // Two servers in one process, as the page tests run them: each one's housekeeping sees the other's jobs.
+    const beside = await startExportServer(config, ds, () => undefined, 0);
+    const jobs = { beside: randomUUID(), stopped: randomUUID() };
+    const worker = { beside: beside.worker.instanceId, stopped: `${hostname()}-${process.pid}-0f0f0f` };
+    for (const [key, id] of Object.entries(jobs)) {
+      await ds.query(
+        `INSERT INTO export_jobs (id, channel_id, member_id, from_date, to_date, timezone, reason, status, file_name, worker_id, heartbeat_at)
+         VALUES ($1, 'ch-1', 'm-1', '2025-07-01', '2025-07-02', 'Asia/Seoul', 'side by side', 'running', 'x.xlsx', $2, now())`,
+        [id, worker[key as keyof typeof worker]],
+      );
+    }
+    const server = await startExportServer(config, ds, () => undefined, 0);
+    try {
+      expect(await jobRow(jobs.stopped)).toMatchObject({ status: 'failed' });
+      expect(await jobRow(jobs.beside)).toMatchObject({ status: 'running' });
+    } finally {
+      await server.close();
+      await beside.close();
+      await ds.query(`DELETE FROM export_jobs WHERE id = ANY($1::uuid[])`, [Object.values(jobs)]);
+    }
+  });
+
   it("leaves alone the files its database does not know: another server sharing the folder may own them", async () => {
     const exportsDir = join(dir, 'exports');
     mkdirSync(exportsDir, { recursive: true });

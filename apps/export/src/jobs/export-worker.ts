@@ -60,6 +60,7 @@ export class ExportWorker {
   ) {}
 
   async start(): Promise<void> {
+    LIVE_HERE.add(this.instanceId);
     await mkdir(this.config.export.fileDir, { recursive: true, mode: 0o700 });
     this.timer = setInterval(() => void this.maintain(), this.config.export.maintenanceIntervalMs);
     await this.maintain();
@@ -77,6 +78,7 @@ export class ExportWorker {
     while (this.active.size) await new Promise((r) => setTimeout(r, 50));
     const left = [...this.accepted.keys()];
     this.accepted.clear();
+    LIVE_HERE.delete(this.instanceId);
     if (!left.length) return;
     try {
       await this.failInterrupted(left);
@@ -309,13 +311,19 @@ export class ExportWorker {
   }
 }
 
-/** `host-pid-xxxxxx` of this host whose process is gone, or which reused our pid (a restarted container). */
+/**
+ * The workers started in this process and not stopped. Two may run side by side (two export
+ * servers in one process, as the page tests do): one must not take the other's jobs for dead.
+ */
+const LIVE_HERE = new Set<string>();
+
+/** `host-pid-xxxxxx` of this host whose process is gone, which reused our pid (a restarted container), or of this process and stopped. */
 export function isDeadLocalWorker(workerId: string, self: string): boolean {
   const m = /^(.*)-(\d+)-([0-9a-f]{6})$/.exec(workerId);
   const me = /^(.*)-(\d+)-([0-9a-f]{6})$/.exec(self);
   if (!m || !me || m[1] !== me[1] || workerId === self) return false;
   const pid = Number(m[2]);
-  if (pid === process.pid) return true;
+  if (pid === process.pid) return !LIVE_HERE.has(workerId);
   try {
     process.kill(pid, 0);
     return false;
