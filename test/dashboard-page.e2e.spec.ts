@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { parseEvent } from '@casestats/events';
-import { applyBatch, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { applyBatch, createDataSource, migrate } from '@casestats/read-model';
+import { projectNdjsonFile } from '@casestats/source-file';
 import { REPO_ROOT, SCENARIOS_FILE, TestDatabase, createTestDatabase, readEncryptedXlsx, sheetObjects } from '@casestats/testing';
 import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 

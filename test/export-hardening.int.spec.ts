@@ -7,7 +7,8 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { activeSchema, createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { activeSchema, createDataSource, migrate } from '@casestats/read-model';
+import { projectNdjsonFile } from '@casestats/source-file';
 import { SCENARIOS_FILE, TestDatabase, createTestDatabase } from '@casestats/testing';
 import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 

@@ -7,7 +7,8 @@ import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
-import { createDataSource, migrate, projectNdjsonFile } from '@casestats/read-model';
+import { createDataSource, migrate } from '@casestats/read-model';
+import { projectNdjsonFile } from '@casestats/source-file';
 import { SCENARIOS_FILE, TEST_PG_ADMIN_URL, TestDatabase, cloneCases, createTestDatabase } from '@casestats/testing';
 import { ExportServer, signMemberToken, startExportServer } from '@casestats/export-app';
 

@@ -4,7 +4,8 @@ import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '@casestats/config';
 import { createKafka, publishEvents } from '@casestats/source-kafka';
-import { projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { sweepDueCases } from '@casestats/read-model';
+import { projectNdjsonFile } from '@casestats/source-file';
 import { simulate, WireEvent } from '@casestats/simulator';
 import {
   CASESTATS_BIN,

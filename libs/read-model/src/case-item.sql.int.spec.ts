@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CASE_FIELDS } from '@casestats/case-projection';
-import { SCENARIOS_FILE, createMigratedDatabase, expectedCases } from '@casestats/testing';
+import { parseEvent } from '@casestats/events';
+import { applyBatch } from '@casestats/projection-write';
+import { createMigratedDatabase, expectedCases, scenarioLines } from '@casestats/testing';
 import { type CaseItemRow, caseItem, caseItemColumns } from './case-item.sql';
-import { projectNdjsonFile } from './ndjson-file.source';
 import { sweepDueCases } from './sweep';
 
 /** The item PostgreSQL builds (caseItemSql), beyond what the fixtures hold: profile values of every JSON type, key order, tags, nulls. */
@@ -14,7 +15,12 @@ describe('caseItemSql', () => {
 
   beforeAll(async () => {
     db = await createMigratedDatabase('cs_caseitem');
-    await projectNdjsonFile(db.dataSource, 'proj_1', SCENARIOS_FILE);
+    // The fixtures' events, folded in file order as one batch (the sources live above this library).
+    const events = scenarioLines().flatMap((line) => {
+      const parsed = parseEvent(line);
+      return parsed.ok ? [parsed.event] : [];
+    });
+    await applyBatch(db.dataSource, 'proj_1', { events });
     // As `casestats project` ends: every case whose hour after the close has passed is completed.
     await sweepDueCases(db.dataSource, 'proj_1', Date.now());
   }, 60_000);

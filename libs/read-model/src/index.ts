@@ -10,7 +10,6 @@ export * from './case-feed';
 export * from './case-item.sql';
 export * from './entities/dead-letter.entity';
 export * from './entities/projection-registry.entity';
-export * from './ndjson-file.source';
 export * from './entities/export-job.entity';
 export * from './entities/export-audit.entity';
 export * from './case-selection';

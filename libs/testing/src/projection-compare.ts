@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { projectNdjsonFile, sweepDueCases } from '@casestats/read-model';
+import { sweepDueCases } from '@casestats/read-model';
+import { projectNdjsonFile } from '@casestats/source-file';
 import type { WireEvent } from '@casestats/simulator';
 import { createMigratedDatabase } from './pg';
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { AppError, Config } from '@casestats/config';
-import { FileDeadLetter, projectEventsFile } from '@casestats/source-file';
-import { FileProjectionStats, activeSchema, sweepDueCases } from '@casestats/read-model';
+import { FileDeadLetter, type FileProjectionStats, projectEventsFile } from '@casestats/source-file';
+import { activeSchema, sweepDueCases } from '@casestats/read-model';
 import { CliIo, withDatabase } from '../cli-context';
 
 export interface ProjectOptions {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { DataSource } from 'typeorm';
-import { FileProjectionStats, byteLines, dataSourceUrl, isBlank } from '@casestats/read-model';
+import { dataSourceUrl } from '@casestats/read-model';
+import { type FileProjectionStats, byteLines, isBlank } from './ndjson-file.source';
 import { BatchAppliers, COALESCE_MAX_BYTES, CoalescedBatch, FETCH_BYTES_PER_PARTITION, type FetchedBatch, PartitionLanes } from '@casestats/source-apply';
 
 /** An invalid line, as the file source reports it: its number (from 1), code and reason. */
