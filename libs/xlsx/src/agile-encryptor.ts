@@ -1,4 +1,5 @@
-import { createCipheriv, createHash, createHmac, hash, randomBytes, type Hmac } from 'node:crypto';
+import { createCipheriv, createHmac, hash, randomBytes, type Hmac } from 'node:crypto';
+import { iteratedPasswordHash, type PasswordHashing } from './password-hash';
 
 /**
  * ECMA-376 Agile Encryption ([MS-OFFCRYPTO] 2.3.4.10–2.3.4.15) with the parameters Excel itself
@@ -21,20 +22,6 @@ const BLOCK_HMAC_VALUE = Buffer.from('a0677f02b22c8433', 'hex');
 
 const sha512 = (...parts: Buffer[]): Buffer => hash('sha512', Buffer.concat(parts), 'buffer');
 
-/** H0 = H(salt ‖ UTF-16LE password), then spinCount rounds of H(uint32LE(i) ‖ H). */
-export function iteratedPasswordHash(password: string, salt: Buffer, spinCount: number): Buffer {
-  let h = createHash('sha512').update(salt).update(Buffer.from(password, 'utf16le')).digest();
-  // One reused buffer: the loop runs 100,000 times, so per-round allocations would dominate.
-  const round = Buffer.alloc(4 + HASH_BYTES);
-  for (let i = 0; i < spinCount; i++) {
-    round.writeUInt32LE(i, 0);
-    h.copy(round, 4);
-    h = hash('sha512', round, 'buffer');
-  }
-  round.fill(0);
-  return h;
-}
-
 /** Final step of the password key derivation: H(Hn ‖ blockKey), cut (or 0x36-padded) to the key size. */
 export function passwordKey(iterated: Buffer, blockKey: Buffer): Buffer {
   const h = sha512(iterated, blockKey);
@@ -55,10 +42,25 @@ export interface AgileEncryptorOptions {
   spinCount?: number;
 }
 
+/** What lets a reader recover the package key from the password ([MS-OFFCRYPTO] 2.3.4.10). */
+interface PasswordKeyEncryptor {
+  encryptedVerifierHashInput: Buffer;
+  encryptedVerifierHashValue: Buffer;
+  encryptedKeyValue: Buffer;
+}
+
+/** Of the sizes the real values have (16, 64 and 32 bytes), for the stream's length before they are known. */
+const SIZED_LIKE_THE_KEY_ENCRYPTOR: PasswordKeyEncryptor = {
+  encryptedVerifierHashInput: Buffer.alloc(SALT_BYTES),
+  encryptedVerifierHashValue: Buffer.alloc(HASH_BYTES),
+  encryptedKeyValue: Buffer.alloc(KEY_BYTES),
+};
+
 /**
  * Holds the per-file secrets: the random intermediate key that encrypts the package, and what the
- * EncryptionInfo stream needs to let a reader recover that key from the password. The password
- * itself is dropped after the key derivation.
+ * EncryptionInfo stream needs to let a reader recover that key from the password. The package key
+ * is random, so segments are encrypted from the start; only the EncryptionInfo stream, written
+ * last, needs the password's keys, which are derived meanwhile on a thread of their own.
  */
 export class AgileEncryptor {
   readonly spinCount: number;
@@ -67,9 +69,8 @@ export class AgileEncryptor {
   private readonly passwordSalt = randomBytes(SALT_BYTES);
   private readonly hmacKey = randomBytes(HASH_BYTES);
   private readonly ivInput = Buffer.alloc(SALT_BYTES + 4);
-  private readonly encryptedVerifierHashInput: Buffer;
-  private readonly encryptedVerifierHashValue: Buffer;
-  private readonly encryptedKeyValue: Buffer;
+  private readonly hashing: PasswordHashing;
+  private readonly keyEncryptor: Promise<PasswordKeyEncryptor>;
 
   constructor(opts: AgileEncryptorOptions) {
     this.spinCount = opts.spinCount ?? DEFAULT_SPIN_COUNT;
@@ -80,13 +81,22 @@ export class AgileEncryptor {
       // Excel accepts at most 255 characters; the message never echoes the password.
       throw new RangeError('password must be 1 to 255 characters');
     }
-    const iterated = iteratedPasswordHash(opts.password, this.passwordSalt, this.spinCount);
-    const verifierInput = randomBytes(SALT_BYTES);
-    this.encryptedVerifierHashInput = aesCbc(passwordKey(iterated, BLOCK_VERIFIER_INPUT), this.passwordSalt, verifierInput);
-    this.encryptedVerifierHashValue = aesCbc(passwordKey(iterated, BLOCK_VERIFIER_VALUE), this.passwordSalt, sha512(verifierInput));
-    this.encryptedKeyValue = aesCbc(passwordKey(iterated, BLOCK_ENCRYPTED_KEY), this.passwordSalt, this.secretKey);
-    iterated.fill(0);
+    this.hashing = iteratedPasswordHash(opts.password, this.passwordSalt, this.spinCount);
+    this.keyEncryptor = this.hashing.result.then((iterated) => this.encryptKey(iterated));
+    // Awaited by encryptionInfo(); a file aborted before then never asks.
+    this.keyEncryptor.catch(() => undefined);
     this.keyDataSalt.copy(this.ivInput, 0);
+  }
+
+  private encryptKey(iterated: Buffer): PasswordKeyEncryptor {
+    const verifierInput = randomBytes(SALT_BYTES);
+    const encryptor = {
+      encryptedVerifierHashInput: aesCbc(passwordKey(iterated, BLOCK_VERIFIER_INPUT), this.passwordSalt, verifierInput),
+      encryptedVerifierHashValue: aesCbc(passwordKey(iterated, BLOCK_VERIFIER_VALUE), this.passwordSalt, sha512(verifierInput)),
+      encryptedKeyValue: aesCbc(passwordKey(iterated, BLOCK_ENCRYPTED_KEY), this.passwordSalt, this.secretKey),
+    };
+    iterated.fill(0);
+    return encryptor;
   }
 
   /**
@@ -105,7 +115,11 @@ export class AgileEncryptor {
   }
 
   /** The EncryptionInfo stream: version 4.4, flags 0x40 (agile), then the XML descriptor. */
-  encryptionInfo(hmacValue: Buffer): Buffer {
+  async encryptionInfo(hmacValue: Buffer): Promise<Buffer> {
+    return this.describe(hmacValue, await this.keyEncryptor);
+  }
+
+  private describe(hmacValue: Buffer, key: PasswordKeyEncryptor): Buffer {
     const ivKey = sha512(this.keyDataSalt, BLOCK_HMAC_KEY).subarray(0, BLOCK_SIZE);
     const ivValue = sha512(this.keyDataSalt, BLOCK_HMAC_VALUE).subarray(0, BLOCK_SIZE);
     const encryptedHmacKey = aesCbc(this.secretKey, ivKey, this.hmacKey);
@@ -123,9 +137,9 @@ export class AgileEncryptor {
       `<dataIntegrity encryptedHmacKey="${b64(encryptedHmacKey)}" encryptedHmacValue="${b64(encryptedHmacValue)}"/>` +
       '<keyEncryptors><keyEncryptor uri="http://schemas.microsoft.com/office/2006/keyEncryptor/password">' +
       `<p:encryptedKey spinCount="${this.spinCount}" ${algo} saltValue="${b64(this.passwordSalt)}" ` +
-      `encryptedVerifierHashInput="${b64(this.encryptedVerifierHashInput)}" ` +
-      `encryptedVerifierHashValue="${b64(this.encryptedVerifierHashValue)}" ` +
-      `encryptedKeyValue="${b64(this.encryptedKeyValue)}"/>` +
+      `encryptedVerifierHashInput="${b64(key.encryptedVerifierHashInput)}" ` +
+      `encryptedVerifierHashValue="${b64(key.encryptedVerifierHashValue)}" ` +
+      `encryptedKeyValue="${b64(key.encryptedKeyValue)}"/>` +
       '</keyEncryptor></keyEncryptors></encryption>';
     const head = Buffer.alloc(8);
     head.writeUInt16LE(4, 0);
@@ -136,11 +150,12 @@ export class AgileEncryptor {
 
   /** Length of encryptionInfo(): fixed for a file, so the container can be laid out before the HMAC is known. */
   encryptionInfoLength(): number {
-    return this.encryptionInfo(Buffer.alloc(HASH_BYTES)).length;
+    return this.describe(Buffer.alloc(HASH_BYTES), SIZED_LIKE_THE_KEY_ENCRYPTOR).length;
   }
 
-  /** Best effort: drop the secrets once the file is written. */
-  dispose(): void {
+  /** Best effort: drop the secrets once the file is written, and stop a derivation nobody will wait for. */
+  async dispose(): Promise<void> {
+    await this.hashing.stop();
     this.secretKey.fill(0);
     this.hmacKey.fill(0);
   }

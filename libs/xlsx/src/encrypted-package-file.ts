@@ -52,11 +52,16 @@ export class EncryptedPackageFile implements ByteSink {
   ) {}
 
   static async create(path: string, opts: AgileEncryptorOptions): Promise<EncryptedPackageFile> {
-    // Key derivation first: a bad option fails before any file exists.
+    // Options first: a bad one fails before any file exists. The keys derive meanwhile.
     const encryptor = new AgileEncryptor(opts);
-    // Owner-only: the file is encrypted, but it is still personal data at rest.
-    const fh = await open(path, 'w+', 0o600);
-    return new EncryptedPackageFile(path, fh, encryptor);
+    try {
+      // Owner-only: the file is encrypted, but it is still personal data at rest.
+      const fh = await open(path, 'w+', 0o600);
+      return new EncryptedPackageFile(path, fh, encryptor);
+    } catch (err) {
+      await encryptor.dispose();
+      throw err;
+    }
   }
 
   get error(): Error | null {
@@ -105,7 +110,7 @@ export class EncryptedPackageFile implements ByteSink {
       await this.fh.sync();
       await this.fh.close();
       this.state = 'done';
-      this.encryptor.dispose();
+      await this.encryptor.dispose();
       return result;
     } catch (err) {
       await this.abort();
@@ -123,7 +128,7 @@ export class EncryptedPackageFile implements ByteSink {
     await this.writes.catch(() => undefined);
     await this.fh.close().catch(() => undefined);
     await rm(this.path, { force: true });
-    this.encryptor.dispose();
+    await this.encryptor.dispose();
   }
 
   private fail(err: Error): void {
@@ -214,7 +219,7 @@ export class EncryptedPackageFile implements ByteSink {
     this.held = [];
     const hmac = this.encryptor.createIntegrityHmac().update(pkg).digest();
     const layout = new CfbLayout(this.streams(pkg.length, false));
-    const file = Buffer.concat([layout.header, ...layout.tail(this.streamData(this.encryptor.encryptionInfo(hmac), pkg))]);
+    const file = Buffer.concat([layout.header, ...layout.tail(this.streamData(await this.encryptor.encryptionInfo(hmac), pkg))]);
     if (file.length !== layout.fileSize) throw new Error('compound file size mismatch');
     await this.fh.truncate(0);
     await this.writeAll(file, 0);
@@ -251,7 +256,8 @@ export class EncryptedPackageFile implements ByteSink {
     }
 
     let pos = layout.tailOffset;
-    for (const piece of layout.tail(this.streamData(this.encryptor.encryptionInfo(hmac.digest())))) {
+    const info = await this.encryptor.encryptionInfo(hmac.digest());
+    for (const piece of layout.tail(this.streamData(info))) {
       await this.writeAll(piece, pos);
       sha.update(piece);
       pos += piece.length;
