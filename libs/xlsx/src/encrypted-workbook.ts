@@ -39,10 +39,16 @@ export interface SheetWriter {
 export interface SheetOptions {
   /** Filter buttons on the header row over all the sheet's rows (the header is always frozen). */
   autoFilter?: boolean;
+  /**
+   * May start while the sheets before it are still being written, so that both fill at once: its
+   * part follows theirs in the file, held in memory meanwhile (compressed; past 8 MiB its writes
+   * wait for them to end).
+   */
+  beside?: boolean;
 }
 
 export interface EncryptedWorkbookWriter {
-  /** Starts the next sheet; the previous one must have ended. */
+  /** Starts the next sheet; the previous one must have ended, unless this one goes `beside` it. */
   addSheet(name: string, columns: ColumnSpec[], options?: SheetOptions): SheetWriter;
   /** Writes the remaining parts and seals the file. On failure the file is deleted. */
   finish(): Promise<WorkbookResult>;
@@ -73,7 +79,6 @@ export async function createEncryptedWorkbook(opts: EncryptedWorkbookOptions): P
 class Workbook implements EncryptedWorkbookWriter {
   private readonly sheetNames: string[] = [];
   private readonly sheets: Sheet[] = [];
-  private current: Sheet | null = null;
   private state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
   private abortedBy: Error | undefined;
 
@@ -85,21 +90,26 @@ class Workbook implements EncryptedWorkbookWriter {
 
   addSheet(name: string, columns: ColumnSpec[], options: SheetOptions = {}): SheetWriter {
     this.assertOpen();
-    if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
+    if (!options.beside) this.assertEnded();
     checkSheetName(name, this.sheetNames);
     const xml = new SheetXml(columns, { selected: this.sheetNames.length === 0, cellReferences: this.cellReferences, autoFilter: options.autoFilter });
-    const entry = this.zip.openEntry(sheetPartName(this.sheetNames.length));
+    const entry = this.zip.openEntry(sheetPartName(this.sheetNames.length), { behind: options.beside });
     this.sheetNames.push(name);
-    this.current = new Sheet(name, xml, entry, this);
-    this.sheets.push(this.current);
-    return this.current;
+    const sheet = new Sheet(name, xml, entry, this);
+    this.sheets.push(sheet);
+    return sheet;
+  }
+
+  private assertEnded(): void {
+    const open = this.sheets.find((s) => !s.ended);
+    if (open) throw new Error(`sheet "${open.name}" has not ended`);
   }
 
   async finish(): Promise<WorkbookResult> {
     this.assertOpen();
     this.state = 'finishing';
     try {
-      if (this.current && !this.current.ended) throw new Error(`sheet "${this.current.name}" has not ended`);
+      this.assertEnded();
       if (!this.sheetNames.length) throw new Error('a workbook needs at least one sheet');
       await this.zip.addFile('xl/workbook.xml', Buffer.from(workbook(this.sheetNames, this.sheets.map((s) => s.filterRange()))));
       await this.zip.addFile('xl/_rels/workbook.xml.rels', Buffer.from(workbookRels(this.sheetNames.length)));
@@ -120,7 +130,7 @@ class Workbook implements EncryptedWorkbookWriter {
     if (this.state === 'aborted' || this.state === 'finished') return;
     this.state = 'aborted';
     this.abortedBy = err;
-    this.current?.destroy(err);
+    for (const sheet of this.sheets) sheet.destroy(err);
     await this.file.abort();
   }
 

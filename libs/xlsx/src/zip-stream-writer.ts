@@ -51,6 +51,8 @@ const MAX16 = 0xffff;
 /** Uncompressed bytes queued for the compressor: above HIGH the producer waits until LOW. */
 const QUEUE_HIGH = 4 * 1024 * 1024;
 const QUEUE_LOW = 2 * 1024 * 1024;
+/** Compressed bytes an entry opened behind another may hold in memory before its writer waits. */
+const HOLD_BYTES = 8 * 1024 * 1024;
 
 interface CentralEntry {
   name: Buffer;
@@ -63,10 +65,19 @@ interface CentralEntry {
 
 const crc32: (data: Buffer, value?: number) => number = typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Fallback;
 
+export interface EntryOptions {
+  /**
+   * May open while other entries are still open: its bytes follow theirs in the archive, and are
+   * held in memory (compressed, up to HOLD_BYTES, then its writer waits) until they have ended.
+   */
+  behind?: boolean;
+}
+
 export class ZipStreamWriter {
   private offset = 0;
   private readonly entries: CentralEntry[] = [];
-  private current: ZipEntryWriter | null = null;
+  /** The streamed entries still open or held, in archive order: the first writes to the sink. */
+  private readonly lanes: Lane[] = [];
   private finished = false;
   private readonly level: number;
   private readonly dosTime: number;
@@ -117,20 +128,30 @@ export class ZipStreamWriter {
     this.entries.push(entry);
   }
 
-  /** Starts a streamed entry; the next entry may start once this one's end() has resolved. */
-  openEntry(name: string): ZipEntryWriter {
-    this.assertIdle();
+  /** Starts a streamed entry; the next entry may start once this one's end() has resolved, or at once when it opens `behind` this one. */
+  openEntry(name: string, opts: EntryOptions = {}): ZipEntryWriter {
+    if (opts.behind && this.lanes.length) this.assertOpen();
+    else this.assertIdle();
     const nameBytes = Buffer.from(name, 'utf8');
-    const offset = this.offset;
-    this.emit(localHeader(nameBytes, FLAG_UTF8 | FLAG_DESCRIPTOR, VERSION_45, this.dosTime, this.dosDate));
-    const entry = new ZipEntryWriter(this.level, this.sink, (chunk) => this.emit(chunk), (crc, compressed, uncompressed) => {
-      const e: CentralEntry = { name: nameBytes, flags: FLAG_UTF8 | FLAG_DESCRIPTOR, crc, compressed, uncompressed, offset };
-      this.emit(this.dataDescriptor(e));
-      this.entries.push(e);
-      this.current = null;
+    const lane = new Lane(nameBytes, this.sink, (chunk) => this.emit(chunk));
+    lane.write(localHeader(nameBytes, FLAG_UTF8 | FLAG_DESCRIPTOR, VERSION_45, this.dosTime, this.dosDate));
+    const entry = new ZipEntryWriter(this.level, lane, (chunk) => lane.write(chunk), (crc, compressed, uncompressed) => {
+      lane.write(this.dataDescriptor({ compressed, uncompressed, crc }));
+      lane.done = { crc, compressed, uncompressed };
+      this.advance();
     });
-    this.current = entry;
+    this.lanes.push(lane);
+    if (this.lanes.length === 1) lane.goLive(this.offset);
     return entry;
+  }
+
+  /** Records the entries that have ended at the head of the archive, and lets the next one write. */
+  private advance(): void {
+    for (let lane = this.lanes[0]; lane?.done; lane = this.lanes[0]) {
+      this.entries.push({ name: lane.name, flags: FLAG_UTF8 | FLAG_DESCRIPTOR, ...lane.done, offset: lane.offset });
+      this.lanes.shift();
+      this.lanes[0]?.goLive(this.offset);
+    }
   }
 
   /** Writes the central directory and end records; returns the size of the whole archive. */
@@ -174,7 +195,7 @@ export class ZipStreamWriter {
     return v >= this.zip64Threshold || v >= MAX32;
   }
 
-  private dataDescriptor(e: CentralEntry): Buffer {
+  private dataDescriptor(e: Pick<CentralEntry, 'crc' | 'compressed' | 'uncompressed'>): Buffer {
     const wide = this.big(e.compressed) || this.big(e.uncompressed);
     const d = Buffer.alloc(wide ? 24 : 16);
     d.writeUInt32LE(DATA_DESCRIPTOR, 0);
@@ -227,8 +248,58 @@ export class ZipStreamWriter {
   }
 
   private assertIdle(): void {
+    this.assertOpen();
+    if (this.lanes.length) throw new Error('the previous zip entry is still open');
+  }
+
+  private assertOpen(): void {
     if (this.finished) throw new Error('the zip archive is already finished');
-    if (this.current) throw new Error('the previous zip entry is still open');
+  }
+}
+
+/**
+ * Where one streamed entry's bytes go: to the archive once the entries before it have ended (it
+ * is live), to memory until then. As a sink it is full while it holds HOLD_BYTES, and drained once
+ * live and the archive's sink is.
+ */
+class Lane implements ByteSink {
+  offset = 0;
+  done: Pick<CentralEntry, 'crc' | 'compressed' | 'uncompressed'> | null = null;
+  private live = false;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    readonly name: Buffer,
+    private readonly sink: ByteSink,
+    private readonly emit: (chunk: Buffer) => void,
+  ) {}
+
+  get saturated(): boolean {
+    return this.live ? this.sink.saturated : this.heldBytes >= HOLD_BYTES;
+  }
+
+  drained(): Promise<void> {
+    if (this.live) return this.sink.drained();
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(() => this.sink.drained());
+  }
+
+  write(chunk: Buffer): void {
+    if (this.live) return this.emit(chunk);
+    this.held.push(chunk);
+    this.heldBytes += chunk.length;
+  }
+
+  goLive(offset: number): void {
+    this.offset = offset;
+    this.live = true;
+    for (const chunk of this.held) this.emit(chunk);
+    this.held = [];
+    this.heldBytes = 0;
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
   }
 }
 

@@ -113,6 +113,44 @@ describe('ZipStreamWriter', () => {
     for (const cd of find(buf, 0x02014b50)) expect(buf.readUInt16LE(cd + 6)).toBe(20);
   });
 
+  it('writes entries opened behind another after it, whichever ends first, holding back one past its limit', async () => {
+    const sink = new MemorySink();
+    const zip = new ZipStreamWriter(sink);
+    const ended: string[] = [];
+    const write = async (entry: ReturnType<ZipStreamWriter['openEntry']>, name: string, chunks: Buffer[]) => {
+      for (const c of chunks) if (!entry.write(c)) await entry.ready();
+      await entry.end();
+      ended.push(name);
+    };
+    const first = zip.openEntry('first.xml');
+    const second = zip.openEntry('second.xml', { behind: true });
+    const third = zip.openEntry('third.xml', { behind: true });
+    // 12 MiB that deflate cannot shrink: more than an entry may hold while it waits its turn.
+    const incompressible = Array.from({ length: 12 }, () => randomBytes(1024 * 1024));
+    const thirdDone = write(third, 'third', incompressible);
+    await write(second, 'second', streamed.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(ended).toEqual(['second']);
+    await write(first, 'first', streamed);
+    await thirdDone;
+    expect(ended).toEqual(['second', 'first', 'third']);
+    await zip.addFile('last.xml', small);
+    expect(zip.finish()).toBe(sink.bytes);
+
+    const got = readWithZipfile('behind.zip', sink.buffer());
+    expect(got.bad).toBeNull();
+    const all = (chunks: Buffer[]) => Buffer.concat(chunks);
+    expect(got.entries.map((e) => [e.name, e.size, e.sha256])).toEqual([
+      ['first.xml', streamedBytes.length, sha(streamedBytes)],
+      ['second.xml', all(streamed.slice(0, 10)).length, sha(all(streamed.slice(0, 10)))],
+      ['third.xml', all(incompressible).length, sha(all(incompressible))],
+      ['last.xml', small.length, sha(small)],
+    ]);
+    // In the archive in the order they were opened, whatever the order they ended in.
+    const offsets = got.entries.map((e) => e.offset);
+    expect([...offsets].sort((a, b) => a - b)).toEqual(offsets);
+  });
+
   it('writes ZIP64 central records and end records once values reach the threshold', async () => {
     const sink = new MemorySink();
     const zip = new ZipStreamWriter(sink, { zip64Threshold: 1000 });
