@@ -53,25 +53,25 @@ function startUpTable(exps: Run[], floors: Run[]): string {
     ['process start, bundle loaded', s(med((r) => r.loaded)), ''],
     ['database connected', s(med((r) => r.connected)), 'after the start'],
   ];
-  const order = ['counted', 'snapshot', 'count', 'workers', 'keys', 'first rows', 'case sheet', 'user sheet', 'info sheets', 'file'];
+  const order = ['counted', 'snapshot', 'count', 'workers', 'keys', 'first rows', 'user sheet', 'case sheet', 'info sheets', 'file'];
+  const beside = new Set(['workers', 'keys', 'user sheet']);
   const names: Record<string, string> = {
     counted: "the CLI's count and cap check",
-    snapshot: 'snapshot opened',
-    count: "the snapshot's count",
+    snapshot: 'snapshot opened and shared',
+    count: "the snapshot's count (by slice)",
     workers: 'render worker loaded (beside)',
-    keys: 'key derivation done (beside)',
+    keys: 'workbook file open (beside; its keys derive on a thread until the seal)',
     'first rows': 'first rendered rows arrive',
+    'user sheet': 'user sheet written (beside the case sheet)',
     'case sheet': 'case sheet written',
-    'user sheet': 'user sheet written',
     'info sheets': 'info and guide sheets',
     file: 'file sealed, renamed, synced',
   };
   let previous = 0;
   for (const key of order) {
     const t = med((r) => r.steps?.[key]);
-    const beside = key === 'workers' || key === 'keys';
-    lines.push([names[key], s(t), beside ? '' : `+${s(t - previous)}`]);
-    if (!beside) previous = t;
+    lines.push([names[key], s(t), beside.has(key) ? '' : `+${s(t - previous)}`]);
+    if (!beside.has(key)) previous = t;
   }
   lines.push(['whole process (spawn to exit)', s(med((r) => r.wall)), `floor's: ${s(med((r) => r.wall, floors))}`]);
   lines.push(["floor's write alone", s(med((r) => r.seconds, floors)), `floor's process start: ${s(med((r) => r.wall - r.seconds, floors))}`]);

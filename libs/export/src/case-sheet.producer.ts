@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Inbox, WorkerThread } from '@casestats/config';
 import type { CaseSlice } from '@casestats/read-model/case-snapshot';
-import type { CaseSheetJob, FromCaseSheetWorker, ToCaseSheetWorker } from './case-sheet.protocol';
+import type { CaseSheetJob, FromCaseSheetWorker, SnapshotRef, ToCaseSheetWorker } from './case-sheet.protocol';
 
 export interface RenderedRows {
   /** UTF-8 sheet XML of whole rows, numbered on from the previous chunk. */
@@ -30,6 +30,14 @@ export class CaseSheetWorkers implements AsyncDisposable {
   /** Resolves once every thread has loaded its modules; never rejects (a failure surfaces in render()). */
   get ready(): Promise<void> {
     return Promise.all(this.pool.map((w) => w.ready)).then(() => undefined);
+  }
+
+  /**
+   * Lets the workers that will have slices (of `slices`) join the export's snapshot now, before
+   * their job is known: their connections open while the export's last queries run.
+   */
+  join(snapshot: SnapshotRef, slices: number): void {
+    for (const worker of this.pool.slice(0, slices)) worker.join(snapshot);
   }
 
   /**
@@ -111,6 +119,10 @@ class SheetWorker {
     const m = await this.inbox.next();
     if (m.kind === 'error') throw Object.assign(new Error(m.message), { name: m.name, code: m.code });
     return m;
+  }
+
+  join(snapshot: SnapshotRef): void {
+    this.thread.post({ kind: 'join', snapshot });
   }
 
   start(job: CaseSheetJob): void {

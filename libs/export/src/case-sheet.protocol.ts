@@ -1,11 +1,15 @@
 import type { CaseSelection } from '@casestats/read-model/case-snapshot';
 
-/** One worker's share of the Case data sheet: its slices, each with the sheet row it starts at. */
-export interface CaseSheetJob {
+/** The export's snapshot, which a worker joins on a connection of its own. */
+export interface SnapshotRef {
   url: string;
   snapshotId: string;
   schema: string;
   selection: CaseSelection;
+}
+
+/** One worker's share of the Case data sheet: its slices, each with the sheet row it starts at. */
+export interface CaseSheetJob extends SnapshotRef {
   slices: { from: Date; toExclusive: Date; firstRow: number; count: number }[];
   profileKeys: string[];
   timezone: string;
@@ -21,4 +25,5 @@ export type FromCaseSheetWorker =
   | { kind: 'done'; rows: number }
   | { kind: 'error'; message: string; name: string; code?: string };
 
-export type ToCaseSheetWorker = { kind: 'job'; job: CaseSheetJob } | { kind: 'credit' };
+/** `join` may come ahead of the job, so that the worker connects while the export's last queries run. */
+export type ToCaseSheetWorker = { kind: 'join'; snapshot: SnapshotRef } | { kind: 'job'; job: CaseSheetJob } | { kind: 'credit' };

@@ -8,12 +8,14 @@ import { parentPort } from 'node:worker_threads';
 import { CaseSnapshot } from '@casestats/read-model/case-snapshot';
 import { SheetXml, type CellValue } from '@casestats/xlsx';
 import { caseSheet } from './case-columns';
-import type { CaseSheetJob, FromCaseSheetWorker, ToCaseSheetWorker } from './case-sheet.protocol';
+import type { CaseSheetJob, FromCaseSheetWorker, SnapshotRef, ToCaseSheetWorker } from './case-sheet.protocol';
 import { Zone } from './zoned-time';
 
 const CHUNK_BYTES = 1024 * 1024;
 
-async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Promise<number> {
+const join = (s: SnapshotRef) => CaseSnapshot.join(s.url, s.snapshotId, s.schema, s.selection);
+
+async function run(job: CaseSheetJob, joined: Promise<CaseSnapshot> | null, port: NonNullable<typeof parentPort>): Promise<number> {
   let credits = job.credits;
   let wake: (() => void) | null = null;
   port.on('message', (m: ToCaseSheetWorker) => {
@@ -22,7 +24,7 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
     wake?.();
   });
 
-  const snapshot = await CaseSnapshot.join(job.url, job.snapshotId, job.schema, job.selection);
+  const snapshot = await (joined ?? join(job));
   let rendered = 0;
   try {
     const sheet = caseSheet(job.profileKeys, { zone: new Zone(job.timezone), caseUrlTemplate: job.caseUrlTemplate });
@@ -72,16 +74,23 @@ async function run(job: CaseSheetJob, port: NonNullable<typeof parentPort>): Pro
 if (parentPort) {
   const port = parentPort;
   port.postMessage({ kind: 'ready' } satisfies FromCaseSheetWorker);
-  // Started ahead of its job (CaseSheetWorkers): the modules load while the export's first queries run.
+  // Started ahead of its job (CaseSheetWorkers): the modules load while the export's first queries
+  // run, and the snapshot may be joined before the job comes.
+  let joined: Promise<CaseSnapshot> | null = null;
   const job = new Promise<CaseSheetJob>((resolve) => {
     const take = (m: ToCaseSheetWorker) => {
+      if (m.kind === 'join') {
+        joined = join(m.snapshot);
+        // Awaited by run(); until then a failure must not go unhandled.
+        joined.catch(() => undefined);
+      }
       if (m.kind !== 'job') return;
       port.off('message', take);
       resolve(m.job);
     };
     port.on('message', take);
   });
-  job.then((j) => run(j, port)).then(
+  job.then((j) => run(j, joined, port)).then(
     (rows) => port.postMessage({ kind: 'done', rows } satisfies FromCaseSheetWorker),
     (err: Error & { code?: string }) => port.postMessage({ kind: 'error', message: err.message, name: err.name, code: err.code } satisfies FromCaseSheetWorker),
   );

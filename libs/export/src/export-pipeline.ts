@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { CaseSnapshot, activeSchema, dataSourceUrl, type CaseSelection, type CaseSlice, type UserRowForExport } from '@casestats/read-model';
+import { CaseSnapshot, activeSchema, dataSourceUrl, type CaseSelection, type UserRowForExport } from '@casestats/read-model';
 import {
   createEncryptedWorkbook,
   type CellValue,
@@ -53,7 +53,7 @@ export interface ExportRunOptions {
   onStep?: (step: ExportStep) => void;
 }
 
-/** The steps of runExport, in the order they usually end; `workers` and `keys` run beside the others. */
+/** The steps of runExport, in the order they usually end; `workers`, `keys` and `user sheet` run beside the others. */
 export type ExportStep = 'snapshot' | 'count' | 'workers' | 'keys' | 'first rows' | 'case sheet' | 'user sheet' | 'info sheets' | 'file';
 
 export interface ExportResult {
@@ -77,43 +77,59 @@ export function exportFileName(channelId: string, from: string, to: string): str
 export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   const { request, db } = opts;
   const step = (name: ExportStep) => opts.onStep?.(name);
-  const schema = opts.schema ?? (await activeSchema(db));
-  await using snapshot = await CaseSnapshot.open(db, schema, request.selection);
-  step('snapshot');
-  const total = await snapshot.count();
-  step('count');
-  assertWithinRowCap(total, opts.maxRows);
-  // Accepted: what takes time to start starts now, beside the queries below. The render threads
-  // load their modules, and the workbook derives its keys from the password (100,000 rounds).
-  await using workers = total > 0 ? new CaseSheetWorkers(opts.renderWorkers) : null;
+  // What takes time to start starts first, beside the snapshot's queries: the render threads load
+  // their modules, and the workbook derives its keys from the password (100,000 rounds, on a
+  // thread of its own; only the file's seal needs them). A refused export stops both.
+  await using workers = new CaseSheetWorkers(opts.renderWorkers);
   await using file = new PartialWorkbook(opts.outPath, {
     password: request.password,
     spinCount: opts.spinCount,
     compressionLevel: opts.compressionLevel ?? COMPRESSION_LEVEL,
   });
   if (opts.onStep) {
-    void workers?.ready.then(() => step('workers'));
+    void workers.ready.then(() => step('workers'));
     file.opened.then(() => step('keys'), () => undefined);
   }
-  const url = dataSourceUrl(db, 'export');
+  const schema = opts.schema ?? (await activeSchema(db));
+  await using snapshot = await CaseSnapshot.open(db, schema, request.selection);
   const snapshotId = await snapshot.share();
-  await using users = await UserSideReads.open(url, snapshotId, schema, request.selection, opts.sliceMs ?? SLICE_MS);
+  step('snapshot');
+  // The count, slice by slice: the render threads need the slices, and their sum is the count.
+  const slices = await snapshot.slices(opts.sliceMs ?? SLICE_MS);
+  const total = slices.reduce((n, s) => n + s.count, 0);
+  step('count');
+  assertWithinRowCap(total, opts.maxRows);
+  const url = dataSourceUrl(db, 'export');
+  workers.join({ url, snapshotId, schema, selection: request.selection }, slices.length);
+  // The User data sheet's queries, on a second connection beside everything below.
+  await using users = UserSideReads.open(url, snapshotId, schema, request.selection);
   const caseProfileKeys = await snapshot.caseProfileKeys();
 
   const book = await file.opened;
-  const caseRows = await writeCaseSheet(book, workers, total, opts, {
+  const job: CaseRowsJob = {
     url,
     snapshotId,
-    slices: await users.slices,
+    slices,
     schema,
     selection: request.selection,
     profileKeys: caseProfileKeys,
     timezone: request.timezone,
     caseUrlTemplate: opts.caseUrlTemplate,
-  });
-  step('case sheet');
-  const userRows = await writeUserSheet(book, users, opts.signal);
-  step('user sheet');
+  };
+  // Case data is the first sheet; User data fills beside it instead of after it.
+  const cases = book.addSheet('Case data', caseSheet(caseProfileKeys, { zone: new Zone(request.timezone), caseUrlTemplate: opts.caseUrlTemplate }).specs, { autoFilter: true });
+  const [caseRows, userRows] = await Promise.all(
+    [
+      writeCaseSheet(cases, workers, total, opts, job).then((n) => (step('case sheet'), n)),
+      writeUserSheet(book, users, opts.signal).then((n) => (step('user sheet'), n)),
+    ].map((sheet) =>
+      // A failure of either ends the workbook at once, which also ends the other's waits.
+      sheet.catch(async (err: unknown) => {
+        await book.abort(err as Error);
+        throw err;
+      }),
+    ),
+  );
   const language = opts.language ?? DEFAULT_EXPORT_LANGUAGE;
   const info = exportInfo(opts, new Zone(request.timezone), caseRows, userRows);
   await writeRows(book.addSheet('Export info', exportInfoColumns(language)), exportInfoRows(info, language));
@@ -126,16 +142,14 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
 }
 
 /**
- * The Case data sheet. The rows are read and rendered by worker threads in the export's snapshot,
- * while this thread compresses, encrypts and writes: they overlap instead of taking turns.
+ * The Case data sheet's rows. They are read and rendered by worker threads in the export's
+ * snapshot, while this thread compresses, encrypts and writes: they overlap instead of taking turns.
  */
-async function writeCaseSheet(book: EncryptedWorkbookWriter, workers: CaseSheetWorkers | null, total: number, opts: ExportRunOptions, job: CaseRowsJob): Promise<number> {
-  const specs = caseSheet(job.profileKeys, { zone: new Zone(job.timezone), caseUrlTemplate: job.caseUrlTemplate }).specs;
-  const sheet = book.addSheet('Case data', specs, { autoFilter: true });
+async function writeCaseSheet(sheet: SheetWriter, workers: CaseSheetWorkers, total: number, opts: ExportRunOptions, job: CaseRowsJob): Promise<number> {
   await opts.onProgress?.(0, total);
   let written = 0;
   let sinceProgress = 0;
-  for await (const chunk of workers ? workers.render(job) : []) {
+  for await (const chunk of workers.render(job)) {
     opts.signal?.throwIfAborted();
     if (!written) opts.onStep?.('first rows');
     const wait = sheet.writeRendered(chunk.xml, chunk.rows);
@@ -153,10 +167,10 @@ async function writeCaseSheet(book: EncryptedWorkbookWriter, workers: CaseSheetW
   return written;
 }
 
-/** The User data sheet, from the reads that ran beside the case rows. */
+/** The User data sheet, from the reads on the second connection, written while the case rows are. */
 async function writeUserSheet(book: EncryptedWorkbookWriter, users: UserSideReads, signal: AbortSignal | undefined): Promise<number> {
   const columns = userSheet(await users.profileKeys);
-  const sheet = book.addSheet('User data', columns.specs, { autoFilter: true });
+  const sheet = book.addSheet('User data', columns.specs, { autoFilter: true, beside: true });
   for await (const batch of users.rows()) {
     signal?.throwIfAborted();
     for (const row of batch) {
@@ -179,36 +193,40 @@ async function writeRows(sheet: SheetWriter, rows: readonly (readonly CellValue[
 /**
  * The User data sheet's queries, on a second connection in the same snapshot, so that PostgreSQL
  * works them out while the case rows stream instead of after them. One query at a time per
- * connection: the slices first (the case sheet needs them), then the user queries.
+ * connection: the profile keys, then the rows.
  */
 class UserSideReads implements AsyncDisposable {
-  readonly slices: Promise<CaseSlice[]>;
   readonly profileKeys: Promise<string[]>;
-  private readonly batches: AsyncGenerator<UserRowForExport[]>;
+  private readonly side: Promise<CaseSnapshot>;
+  private readonly batches: Promise<AsyncGenerator<UserRowForExport[]>>;
   private readonly first: Promise<IteratorResult<UserRowForExport[]>>;
 
-  private constructor(private readonly side: CaseSnapshot, sliceMs: number) {
-    this.slices = side.slices(sliceMs);
-    this.profileKeys = this.slices.then(() => side.userProfileKeys());
-    this.batches = side.users();
-    this.first = this.profileKeys.then(() => this.batches.next());
-    // Both are awaited after the case rows; an early failure must not go unhandled meanwhile.
-    for (const p of [this.profileKeys, this.first]) p.catch(() => undefined);
+  private constructor(url: string, snapshotId: string, schema: string, sel: CaseSelection) {
+    this.side = CaseSnapshot.join(url, snapshotId, schema, sel);
+    this.profileKeys = this.side.then((side) => side.userProfileKeys());
+    this.batches = this.side.then((side) => side.users());
+    this.first = this.profileKeys.then(async () => (await this.batches).next());
+    // All are awaited after the case rows; an early failure must not go unhandled meanwhile.
+    for (const p of [this.side, this.profileKeys, this.batches, this.first]) p.catch(() => undefined);
   }
 
-  static async open(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number): Promise<UserSideReads> {
-    return new UserSideReads(await CaseSnapshot.join(url, snapshotId, schema, sel), sliceMs);
+  /** Joins the snapshot in the background: the caller goes on with its own queries meanwhile. */
+  static open(url: string, snapshotId: string, schema: string, sel: CaseSelection): UserSideReads {
+    return new UserSideReads(url, snapshotId, schema, sel);
   }
 
   async *rows(): AsyncGenerator<UserRowForExport[]> {
-    for (let next = await this.first; !next.done; next = await this.batches.next()) yield next.value;
+    const batches = await this.batches;
+    for (let next = await this.first; !next.done; next = await batches.next()) yield next.value;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    const side = await this.side.catch(() => null);
+    if (!side) return;
     // A cursor left mid-way (the export failed first) is closed before its transaction ends; its
     // own failure is the connection's, which close() deals with.
-    await this.batches.return(undefined).catch(() => undefined);
-    await this.side.close();
+    await (await this.batches).return(undefined).catch(() => undefined);
+    await side.close();
   }
 }
 
