@@ -3,7 +3,7 @@ import { Client, Pool, type PoolClient } from 'pg';
 import { CaseStatsEvent, parseEvent } from '@casestats/events';
 import { AppError } from '@casestats/config';
 import { createMigratedDatabase } from '@casestats/testing';
-import { applyBatch } from '@casestats/projection-write';
+import { applyBatch, loggedCaseWrite } from '@casestats/projection-write';
 import { sweepDueCases } from './sweep';
 import { createProjectionSchema, switchActiveSchema } from './projection-registry';
 import { FEED_START, caseChangeLogBackfill, pruneCaseChangeLog, readCaseChanges, type FeedPosition } from './case-changes.repository';
@@ -70,6 +70,34 @@ describe('the case change feed against PostgreSQL', () => {
       ['a1-1', 'completed'],
     ]);
     expect(all.hasMore).toBe(false);
+  });
+
+  it('logs a case once per transaction: a second write of it in the same transaction adds no entry, new cases go to the next chunk', async () => {
+    await applyBatch(db.dataSource, SCHEMA, { events: ['t1', 't2', 't3'].map((chat) => opened('ch-t', chat)) });
+    const { at } = await follow('ch-t', FEED_START, 10);
+    const touch = (ids: string[]) =>
+      loggedCaseWrite(
+        SCHEMA,
+        `UPDATE proj_1.case_records SET case_updated_at = case_updated_at + interval '1 s'
+          WHERE channel_id = 'ch-t' AND user_chat_case_id = ANY ('{${ids.join(',')}}'::text[]) RETURNING channel_id, user_chat_case_id, xmin`,
+      );
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(touch(['t1-1', 't2-1']));
+      await client.query(touch(['t2-1', 't3-1']));
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    const rows = await db.dataSource.query(
+      `SELECT chunk, case_ids FROM proj_1.case_change_log WHERE channel_id = 'ch-t' AND xid = (SELECT max(xid) FROM proj_1.case_change_log WHERE channel_id = 'ch-t') ORDER BY chunk`,
+    );
+    expect(rows).toEqual([
+      { chunk: 0, case_ids: ['t1-1', 't2-1'] },
+      { chunk: 1, case_ids: ['t3-1'] },
+    ]);
+    expect((await follow('ch-t', at, 2)).ids).toEqual(['t1-1', 't2-1', 't3-1']);
   });
 
   it('lets a reader step over log rows whose cases were all written again, and the housekeeping delete them without moving any cursor', async () => {
