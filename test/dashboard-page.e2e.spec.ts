@@ -157,6 +157,40 @@ describe('the dashboard page in real headless Chromium', () => {
     await context.close();
   }, 90_000);
 
+  it('picks the time zone from a list searched by name or offset: a half-hour zone reaches the URL and the figures', async () => {
+    const { context, page, problems } = await open(VIEW, ['caseStats:view']);
+    expect(await page.getByRole('button', { name: '시간대 Asia/Seoul (UTC+9)' }).count()).toBe(1);
+    // By keyboard: the offset typed in the search finds the zones half an hour off the hour, India's among them.
+    await page.locator('#timezone-button').focus();
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('searchbox', { name: '도시 이름이나 UTC+9로 검색' }).isVisible()).toBe(true);
+    await page.keyboard.type('+5:30');
+    const matches = await page.locator('#timezone-list label:visible').allTextContents();
+    expect(matches).toContain('Asia/Kolkata (UTC+5:30)');
+    expect(matches.filter((m) => !m.endsWith(' (UTC+5:30)'))).toEqual([]);
+    await page.keyboard.press('Escape');
+    expect(await focused(page)).toBe('timezone-button');
+
+    // As a person: open, type the city, choose it. The figures are asked for in that zone, and are the API's.
+    const kolkata = VIEW.replace('Asia%2FSeoul', 'Asia%2FKolkata');
+    const stats = await api(`/api/channels/ch-1/case-stats?${kolkata}`);
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/case-stats?') && new URL(r.url()).searchParams.get('timezone') === 'Asia/Kolkata'),
+      (async () => {
+        await page.locator('#timezone-button').click();
+        await page.keyboard.type('kolkata');
+        await page.getByRole('radio', { name: 'Asia/Kolkata (UTC+5:30)' }).click();
+      })(),
+    ]);
+    expect(new URL(request.url()).searchParams.get('from')).toBe('2025-06-26');
+    expect(await page.locator('#timezone-button').getAttribute('aria-expanded')).toBe('false');
+    expect(await page.getByRole('button', { name: '시간대 Asia/Kolkata (UTC+5:30)' }).count()).toBe(1);
+    await expect.poll(() => new URL(page.url()).searchParams.get('timezone')).toBe('Asia/Kolkata');
+    await expect.poll(() => figure(page, 'cases')).toBe(count(stats.summary.cases));
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('shows a view-only member the figures without the download button or form', async () => {
     const { context, page, problems } = await open(VIEW, ['caseStats:view']);
     expect(await page.locator('#open-download').isVisible()).toBe(false);

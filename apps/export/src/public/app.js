@@ -8,6 +8,7 @@ import { renderRecentRows } from './recent.js';
 import { createDashboard } from './dashboard.js';
 import { createPicker } from './picker.js';
 import { viewSummary } from './view-summary.js';
+import { zoneLabel, zoneList } from './zones.js';
 
 const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem('casestats.lang') === 'en' ? 'en' : 'ko';
@@ -26,9 +27,9 @@ const VIEW = 'caseStats:view';
 const REFRESH_MS = 30_000;
 const POLL_MS = 500;
 const t = (key, ...args) => { const v = T[lang][key] ?? T.ko[key]; return typeof v === 'function' ? v(...args) : v; };
-const zone = () => $('timezone').value.trim() || rules.defaultTimezone;
+const zone = () => pickers.timezone?.values()[0] || rules.defaultTimezone;
 const expired = (claims) => typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
-const pickers = {};
+const pickers = {}; // the filters' by name (PICKERS), and the time zone's
 const dash = createDashboard({ $, call: (path) => call(path), t: (...a) => t(...a), lang: () => lang, channel: () => member.channelId, view: () => dashView(), onView: (v) => writeUrl(v) });
 const { authMessage, codeMessage, answerProblems, jobError, clientProblems, dateProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
 
@@ -390,7 +391,7 @@ function writeUrl(v) {
 function readUrl() {
   const q = new URLSearchParams(location.search);
   const today = todayIn(zone());
-  if (q.get('timezone')) $('timezone').value = q.get('timezone');
+  if (q.get('timezone')) chooseZone(q.get('timezone'));
   if (q.get('interval') && ['day', 'week', 'month'].includes(q.get('interval'))) $('interval').value = q.get('interval');
   const monthAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   $('from').value = q.get('from') || $('from').value || (monthAgo < rules.statsStartDate ? rules.statsStartDate : monthAgo);
@@ -462,6 +463,18 @@ function viewChanged(ev) {
   viewTimer = setTimeout(() => { if (member) { dash.load(true); loadFilters(); } }, 250);
 }
 
+// The zones' offsets are worked out when the list first opens: some hundred of them take a moment.
+let zonesOffered = false;
+function offerZones() {
+  if (zonesOffered) return;
+  zonesOffered = true;
+  pickers.timezone.setOptions(zoneList([rules.defaultTimezone, 'UTC']).map((z) => ({ id: z, name: zoneLabel(z) })));
+}
+function chooseZone(z) {
+  pickers.timezone.setNames({ [z]: zoneLabel(z) });
+  pickers.timezone.setValues([z]);
+}
+
 function takeToken(raw) {
   if (token || member) signOut();
   if (!signIn(raw)) $('signin').hidden = false;
@@ -469,18 +482,20 @@ function takeToken(raw) {
 
 async function init() {
   try { rules = { ...rules, ...(await (await fetch('/api/export-rules')).json()) }; } catch { /* defaults */ }
-  $('timezone').value = rules.defaultTimezone;
-  const zones = ['Asia/Seoul', 'Asia/Tokyo', 'UTC', 'America/Los_Angeles', 'America/New_York', 'Europe/London'];
+  pickers.timezone = createPicker($('timezone'), () => {
+    const label = t('timezone');
+    return { label, all: rules.defaultTimezone, search: t('searchZone'), noMatch: t('noMatch'), none: t('noMatch'), clear: '', more: () => '' };
+  }, { single: true, onOpen: offerZones });
+  chooseZone(rules.defaultTimezone);
   for (const f of PICKERS) {
     pickers[f] = createPicker($(f), () => {
       const label = t(LABEL[f]);
       return { label, all: t('all'), search: t('searchIn', label), noMatch: t('noMatch'), none: t('noValues'), clear: t('clearChoice'), more: (n) => t('andMore', n) };
     }, { showIds: f === 'teamIds' || f === 'assigneeIds' });
   }
-  $('zones').replaceChildren(...zones.map((z) => Object.assign(document.createElement('option'), { value: z })));
   $('from').addEventListener('change', tidyDate);
   $('to').addEventListener('change', tidyDate);
-  $('timezone').addEventListener('input', updateRange);
+  $('timezone').addEventListener('change', updateRange);
   document.querySelectorAll('button.pick').forEach((b) => b.addEventListener('click', () => openPicker(b)));
   document.querySelectorAll('input.picker').forEach((p) => p.addEventListener('change', () => pickDate(p)));
   $('export-form').addEventListener('submit', submit);
