@@ -28,21 +28,24 @@ export default [
           // imports their bootstrap modules, the one place an app is imported.
           allow: ['@casestats/export-app', '@casestats/projector-app'],
           depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:pipeline', 'type:data', 'type:store', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:pipeline', 'type:data', 'type:read', 'type:store', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
             // Nest wiring over the core lives in apps/export and apps/projector, tagged type:app.
-            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:domain', 'type:contract', 'type:util'] },
-            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:api', onlyDependOnLibsWithTags: ['type:feature', 'type:adapter', 'type:data', 'type:read', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:data', 'type:read', 'type:domain', 'type:contract', 'type:util'] },
             // The sources (libs/sources/kafka, file) feed the one apply pipeline (libs/sources/apply).
-            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pipeline', 'type:data', 'type:store', 'type:domain', 'type:contract', 'type:util'] },
-            { sourceTag: 'type:pipeline', onlyDependOnLibsWithTags: ['type:data', 'type:store', 'type:domain', 'type:contract', 'type:util'] },
-            { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:store', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:adapter', onlyDependOnLibsWithTags: ['type:pipeline', 'type:data', 'type:read', 'type:store', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:pipeline', onlyDependOnLibsWithTags: ['type:data', 'type:read', 'type:store', 'type:domain', 'type:contract', 'type:util'] },
+            { sourceTag: 'type:data', onlyDependOnLibsWithTags: ['type:read', 'type:store', 'type:domain', 'type:contract', 'type:util'] },
+            // The export's read path (libs/case-read): under the read model, free of TypeORM; it takes
+            // the schema name guard from the write path.
+            { sourceTag: 'type:read', onlyDependOnLibsWithTags: ['type:store', 'type:domain', 'type:contract', 'type:util'], bannedExternalImports: ['typeorm', '@nestjs/*'] },
             // The projection's write path (libs/projection-write): under the read model, free of TypeORM.
             { sourceTag: 'type:store', onlyDependOnLibsWithTags: ['type:domain', 'type:contract', 'type:util'], bannedExternalImports: ['typeorm', '@nestjs/*'] },
             // The projection is pure: no framework, database, broker, spreadsheet or clock library.
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contract'], bannedExternalImports: NOT_IN_DOMAIN },
             { sourceTag: 'type:contract', onlyDependOnLibsWithTags: [], bannedExternalImports: NOT_IN_DOMAIN },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:pipeline', 'type:data', 'type:store', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:api', 'type:feature', 'type:adapter', 'type:pipeline', 'type:data', 'type:read', 'type:store', 'type:domain', 'type:contract', 'type:util', 'type:testing'] },
           ],
         },
       ],

@@ -7,7 +7,7 @@ const __dirname = dirname(fileURLToPath(import.meta.url));
 
 // One source of truth for the @casestats/* aliases: tsconfig.base.json.
 const { compilerOptions } = JSON.parse(readFileSync(resolve(__dirname, 'tsconfig.base.json'), 'utf8'));
-// Exact matches: "@casestats/read-model" must not also capture "@casestats/read-model/case-snapshot".
+// Exact matches: an alias must not also capture a longer path that starts with it ("@casestats/x/y").
 const alias = Object.entries(compilerOptions.paths as Record<string, string[]>).map(([name, [target]]) => ({
   find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
   replacement: resolve(__dirname, target),

@@ -1,6 +1,6 @@
 import type { CellValue, ColumnSpec } from '@casestats/xlsx';
 import { SHEET_CASE_FIELDS, type CaseFieldDef, type FieldKind } from '@casestats/case-projection';
-import { EXPORT_CASE_FIELDS, type ExportCaseField, type ExportCaseRow } from '@casestats/read-model/case-snapshot';
+import { EXPORT_CASE_FIELDS, type ExportCaseField, type ExportCaseRow } from '@casestats/case-read';
 import { Zone } from './zoned-time';
 
 export interface RowContext {

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Inbox, WorkerThread } from '@casestats/config';
-import type { CaseSlice } from '@casestats/read-model/case-snapshot';
+import type { CaseSlice } from '@casestats/case-read';
 import type { CaseSheetJob, FromCaseSheetWorker, SnapshotRef, ToCaseSheetWorker } from './case-sheet.protocol';
 
 export interface RenderedRows {

@@ -1,4 +1,4 @@
-import type { CaseSelection } from '@casestats/read-model/case-snapshot';
+import type { CaseSelection } from '@casestats/case-read';
 
 /** The export's snapshot, which a worker joins on a connection of its own. */
 export interface SnapshotRef {

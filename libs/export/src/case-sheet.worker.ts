@@ -5,7 +5,7 @@
  * transfer (no copy), at most `credits` ahead of it.
  */
 import { parentPort } from 'node:worker_threads';
-import { CaseSnapshot } from '@casestats/read-model/case-snapshot';
+import { CaseSnapshot } from '@casestats/case-read';
 import { SheetXml, type CellValue } from '@casestats/xlsx';
 import { caseSheet } from './case-columns';
 import type { CaseSheetJob, FromCaseSheetWorker, SnapshotRef, ToCaseSheetWorker } from './case-sheet.protocol';

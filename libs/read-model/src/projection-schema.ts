@@ -1,8 +1,12 @@
 import { STORED_CASE_FIELDS } from '@casestats/case-projection';
 import { assertSchemaName } from '@casestats/projection-write';
+import { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION } from '@casestats/case-read';
 
-/** The name guard is the write path's (projection-write); the read model's queries take it from here. */
-export { assertSchemaName };
+/**
+ * The name guard is the write path's (projection-write), the SQL names the export reads by are the
+ * read path's (case-read); the read model's queries and migrations take them from here.
+ */
+export { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION, assertSchemaName };
 
 export function projectionSchemaName(version: number): string {
   return `proj_${version}`;
@@ -66,9 +70,6 @@ export function hotUpdatesDdl(schema: string): string[] {
 export function chatStateJsonDdl(schema: string): string[] {
   return [`ALTER TABLE ${assertSchemaName(schema)}.chat_states ALTER COLUMN state TYPE json USING state::json`];
 }
-
-/** The custom keys of a case profile: what is left without the standard csat and csatComment. */
-export const CUSTOM_PROFILE_SQL = (alias?: string) => `(${alias ? `${alias}.` : ''}profile - 'csat'::text - 'csatComment'::text)`;
 
 /**
  * Migration 1764000300000: the cases whose profile holds a custom key, in export order, so that an
@@ -178,7 +179,6 @@ export function initialProjectionDdl(schema: string, caseRecordColumns = INITIAL
  * numbers (u-1-2 before u-1-10), as people read ids. ICU's root locale with numeric ordering; both
  * the embedded server and Debian's PostgreSQL are built with ICU.
  */
-export const NATURAL_ORDER_COLLATION = 'public.casestats_natural';
 export function naturalOrderDdl(): string[] {
   return [`CREATE COLLATION IF NOT EXISTS ${NATURAL_ORDER_COLLATION} (provider = icu, locale = 'und-u-kn-true')`];
 }

@@ -1,14 +1,21 @@
-import type { DataSource } from 'typeorm';
 import Cursor from 'pg-cursor';
 import { Client, type ClientBase, type PoolClient } from 'pg';
-import { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION, assertSchemaName } from './projection-schema';
-import { EPOCH_MS_TYPES } from './epoch-ms-types';
+import { assertSchemaName } from '@casestats/projection-write';
 import { STORED_CASE_FIELDS, type CaseRecord } from '@casestats/case-projection';
+import { CUSTOM_PROFILE_SQL, NATURAL_ORDER_COLLATION } from './projection-sql';
+import { EPOCH_MS_TYPES } from './epoch-ms-types';
 import { selectionWhere, type CaseSelection } from './case-selection';
 
-export type { CaseSelection } from './case-selection';
-
 type StoredCaseField = keyof CaseRecord;
+
+/**
+ * What the export's reads need of the app's TypeORM DataSource, by its shape: this library must not
+ * load TypeORM, since the export's worker threads load it (and would pay TypeORM's start in each).
+ */
+export interface ReadSource {
+  query<T>(text: string, params: unknown[]): Promise<T>;
+  createQueryRunner(mode: 'slave'): { connect(): Promise<unknown>; release(): Promise<void> };
+}
 
 /** Snapshot ids are what pg_export_snapshot() returns, e.g. 00000003-0000001B-1. */
 function literal(snapshotId: string): string {
@@ -17,9 +24,9 @@ function literal(snapshotId: string): string {
 }
 
 /** Counts without a snapshot: to refuse an oversized request before a job is accepted. */
-export async function countCases(db: DataSource, schema: string, sel: CaseSelection): Promise<number> {
+export async function countCases(db: Pick<ReadSource, 'query'>, schema: string, sel: CaseSelection): Promise<number> {
   const { where, params } = selectionWhere(sel);
-  const [row] = await db.query(`SELECT count(*)::int AS n FROM ${assertSchemaName(schema)}.case_records r WHERE ${where}`, params);
+  const [row] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${assertSchemaName(schema)}.case_records r WHERE ${where}`, params);
   return row.n;
 }
 
@@ -104,7 +111,7 @@ export class CaseSnapshot implements AsyncDisposable {
     });
   }
 
-  static async open(db: DataSource, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
+  static async open(db: Pick<ReadSource, 'createQueryRunner'>, schema: string, sel: CaseSelection): Promise<CaseSnapshot> {
     assertSchemaName(schema);
     const runner = db.createQueryRunner('slave');
     const client = (await runner.connect()) as PoolClient;
