@@ -58,7 +58,7 @@ function startUpTable(exps: Run[], floors: Run[]): string {
   const names: Record<string, string> = {
     counted: "the CLI's count and cap check",
     snapshot: 'snapshot opened and shared',
-    count: "the snapshot's count (by slice)",
+    count: "the snapshot's count",
     workers: 'render worker loaded (beside)',
     keys: 'workbook file open (beside; its keys derive on a thread until the seal)',
     'first rows': 'first rendered rows arrive',

@@ -32,12 +32,16 @@ export class CaseSheetWorkers implements AsyncDisposable {
     return Promise.all(this.pool.map((w) => w.ready)).then(() => undefined);
   }
 
+  get size(): number {
+    return this.pool.length;
+  }
+
   /**
-   * Lets the workers that will have slices (of `slices`) join the export's snapshot now, before
-   * their job is known: their connections open while the export's last queries run.
+   * Lets the workers join the export's snapshot now, before their job is known: their connections
+   * open while the export's last queries run.
    */
-  join(snapshot: SnapshotRef, slices: number): void {
-    for (const worker of this.pool.slice(0, slices)) worker.join(snapshot);
+  join(snapshot: SnapshotRef): void {
+    for (const worker of this.pool) worker.join(snapshot);
   }
 
   /**
@@ -45,13 +49,14 @@ export class CaseSheetWorkers implements AsyncDisposable {
    * the export's snapshot and take the slices in turn: slice i goes to worker i mod n, and the
    * chunks are merged back in slice order. Reading, mapping and rendering then use every core
    * while this thread compresses, encrypts and writes. Once done (or left early: error, abort), the
-   * workers are stopped, which closes their connections. Workers without a slice stop at once.
+   * workers are stopped, which closes their connections. Workers without a slice stop at once,
+   * after closing the snapshot they joined, if they did.
    */
   async *render(job: CaseRowsJob): AsyncGenerator<RenderedRows> {
     try {
       const n = Math.min(this.pool.length, job.slices.length);
       if (!n) return;
-      await Promise.all(this.pool.slice(n).map((w) => w.stop()));
+      await Promise.all(this.pool.slice(n).map((w) => w.idle({ ...job, slices: [], credits: CREDITS })));
       const pool = this.pool.slice(0, n);
       let firstRow = 2;
       const numbered = job.slices.map((s) => {
@@ -103,6 +108,7 @@ class SheetWorker {
   private readonly inbox = new Inbox<Exclude<FromCaseSheetWorker, { kind: 'ready' }>>();
   private readonly thread: WorkerThread<FromCaseSheetWorker, ToCaseSheetWorker>;
   private loaded: (() => void) | null = null;
+  private joined = false;
 
   constructor() {
     this.ready = new Promise<void>((resolve) => (this.loaded = resolve));
@@ -122,7 +128,17 @@ class SheetWorker {
   }
 
   join(snapshot: SnapshotRef): void {
+    this.joined = true;
     this.thread.post({ kind: 'join', snapshot });
+  }
+
+  /** Stops a worker that gets no slice; one that joined the snapshot is given `empty` first, so that it closes it. */
+  async idle(empty: CaseSheetJob): Promise<void> {
+    if (this.joined) {
+      this.start(empty);
+      await this.next().catch(() => undefined);
+    }
+    await this.stop();
   }
 
   start(job: CaseSheetJob): void {

@@ -86,6 +86,15 @@ describe('runExport with render workers', () => {
     expect(rowNumbersInFileOrder(join(dir, 'sliced.xlsx'))).toEqual(Array.from({ length: expected + 1 }, (_, i) => i + 1));
   });
 
+  it('writes the same sheets when workers that joined the snapshot get no slice', async () => {
+    const single = await exportWith('one-worker', 1);
+    // Three workers join the snapshot as soon as the count is known; one 30-day slice leaves two without work.
+    const idle = await exportWith('idle-workers', 3, 30 * 86_400_000);
+    expect(idle.caseRows).toBe(single.caseRows);
+    expect(idle.book.sheets['Case data']).toEqual(single.book.sheets['Case data']);
+    expect(idle.book.sheets['User data']).toEqual(single.book.sheets['User data']);
+  });
+
   it('writes the header alone when no case matches', async () => {
     const none = validateExportRequest(
       'ch-1',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { CaseSnapshot, activeSchema, dataSourceUrl, type CaseSelection, type UserRowForExport } from '@casestats/read-model';
+import { CaseSnapshot, activeSchema, dataSourceUrl, type CaseSelection, type CaseSlice, type UserRowForExport } from '@casestats/read-model';
 import {
   createEncryptedWorkbook,
   type CellValue,
@@ -94,16 +94,17 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   await using snapshot = await CaseSnapshot.open(db, schema, request.selection);
   const snapshotId = await snapshot.share();
   step('snapshot');
-  // The count, slice by slice: the render threads need the slices, and their sum is the count.
-  const slices = await snapshot.slices(opts.sliceMs ?? SLICE_MS);
-  const total = slices.reduce((n, s) => n + s.count, 0);
+  const total = await snapshot.count();
   step('count');
   assertWithinRowCap(total, opts.maxRows);
   const url = dataSourceUrl(db, 'export');
-  workers.join({ url, snapshotId, schema, selection: request.selection }, slices.length);
-  // The User data sheet's queries, on a second connection beside everything below.
-  await using users = UserSideReads.open(url, snapshotId, schema, request.selection);
+  if (total > 0) workers.join({ url, snapshotId, schema, selection: request.selection });
+  // One render thread reads the whole range as one slice; several share it by slices of time,
+  // counted on the second connection (beside the profile keys below), before its user queries.
+  const whole = total > 0 ? [{ from: request.selection.from, toExclusive: request.selection.toExclusive, count: total }] : [];
+  await using users = UserSideReads.open(url, snapshotId, schema, request.selection, workers.size > 1 ? (opts.sliceMs ?? SLICE_MS) : null);
   const caseProfileKeys = await snapshot.caseProfileKeys();
+  const slices = (await users.slices) ?? whole;
 
   const book = await file.opened;
   const job: CaseRowsJob = {
@@ -193,26 +194,29 @@ async function writeRows(sheet: SheetWriter, rows: readonly (readonly CellValue[
 /**
  * The User data sheet's queries, on a second connection in the same snapshot, so that PostgreSQL
  * works them out while the case rows stream instead of after them. One query at a time per
- * connection: the profile keys, then the rows.
+ * connection: the slices when asked for (the case sheet needs them), then the user queries.
  */
 class UserSideReads implements AsyncDisposable {
+  /** The slices of time, when asked for (null otherwise). */
+  readonly slices: Promise<CaseSlice[] | null>;
   readonly profileKeys: Promise<string[]>;
   private readonly side: Promise<CaseSnapshot>;
   private readonly batches: Promise<AsyncGenerator<UserRowForExport[]>>;
   private readonly first: Promise<IteratorResult<UserRowForExport[]>>;
 
-  private constructor(url: string, snapshotId: string, schema: string, sel: CaseSelection) {
+  private constructor(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number | null) {
     this.side = CaseSnapshot.join(url, snapshotId, schema, sel);
-    this.profileKeys = this.side.then((side) => side.userProfileKeys());
+    this.slices = this.side.then((side) => (sliceMs === null ? null : side.slices(sliceMs)));
+    this.profileKeys = this.slices.then(async () => (await this.side).userProfileKeys());
     this.batches = this.side.then((side) => side.users());
     this.first = this.profileKeys.then(async () => (await this.batches).next());
-    // All are awaited after the case rows; an early failure must not go unhandled meanwhile.
-    for (const p of [this.side, this.profileKeys, this.batches, this.first]) p.catch(() => undefined);
+    // All are awaited later; an early failure must not go unhandled meanwhile.
+    for (const p of [this.side, this.slices, this.profileKeys, this.batches, this.first]) p.catch(() => undefined);
   }
 
   /** Joins the snapshot in the background: the caller goes on with its own queries meanwhile. */
-  static open(url: string, snapshotId: string, schema: string, sel: CaseSelection): UserSideReads {
-    return new UserSideReads(url, snapshotId, schema, sel);
+  static open(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number | null): UserSideReads {
+    return new UserSideReads(url, snapshotId, schema, sel, sliceMs);
   }
 
   async *rows(): AsyncGenerator<UserRowForExport[]> {
