@@ -145,10 +145,14 @@ export async function readCaseChanges(
       const last = keys[Math.min(window, keys.length) - 1];
       const need = limit - rows.length;
       const found: Record<string, unknown>[] = await runner.query(
-        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, ${options.select ?? 'r.*'}
+        // The case row by its key, one lookup per entry: as a plain join the planner, unable to tell an
+        // array's length, at times chose a parallel scan of the whole case table (1.5-2 s a page at 1M).
+        // LIMIT 1 (a no-op on the primary key) keeps the subquery from being flattened into that join.
+        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, c.*
            FROM ${s}.case_change_log l
            CROSS JOIN LATERAL unnest(l.case_ids) WITH ORDINALITY AS u(id, ord)
-           JOIN ${s}.case_records r ON r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid
+           CROSS JOIN LATERAL (SELECT ${options.select ?? 'r.*'} FROM ${s}.case_records r
+                                WHERE r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid LIMIT 1) c
           WHERE l.channel_id = $1 AND (l.xid, l.chunk) >= ($2::xid8, $3::int) AND (l.xid, l.chunk) <= ($5::xid8, $6::int)
             AND (l.xid, l.chunk, u.ord) > ($2::xid8, $3::int, $4::bigint)
           ORDER BY l.xid, l.chunk, u.ord LIMIT $7`,
