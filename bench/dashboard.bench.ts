@@ -4,7 +4,9 @@
  * warm, against the plain exact SQL over the case table (libs/testing case-stats.sql.ts) in the
  * same run; case-filters and the first page of cases; and freshness: how soon an event applied
  * at 1,000 events/s is in the figures. Each figure is the service call plus JSON.stringify, as
- * the HTTP layer serves it.
+ * the HTTP layer serves it. The service remembers figures until the channel changes, so a warm
+ * repeat is served from that memo; the computation itself (what every change of the channel
+ * costs) is timed too, on the same query without the memo.
  *   node bin/run-ts.js bench/dashboard.bench.ts [CHATS=689655]   (BENCH_DASHBOARD_RUNS=40)
  * Prints a Markdown table.
  */
@@ -13,7 +15,8 @@ import { performance } from 'node:perf_hooks';
 import { parseEvent, type CaseStatsEvent } from '@casestats/events';
 import { simulate } from '@casestats/simulator';
 import { CaseStatsCache, applyBatch, createDataSource } from '@casestats/read-model';
-import { CaseDashboard, caseUrlBuilder, latestTo, validateCaseQuery } from '@casestats/export';
+import { bucketStarts, computeStatsUncached } from '@casestats/case-stats';
+import { CaseDashboard, Zone, caseUrlBuilder, latestTo, validateCaseQuery } from '@casestats/export';
 import { plainSqlCaseStats } from '@casestats/testing';
 import { ensureDataset } from './dataset';
 import { median } from './stats';
@@ -55,17 +58,19 @@ async function main() {
   const range = { from, to: latestTo(from) };
   const filtered = { ...range, teamIds: 't-1-1', tags: 'VIP' };
   for (const [name, query] of [['no filter', range], ['team + tag', filtered]] as const) {
+    const q = validateCaseQuery('ch-1', query, RULES);
+    const zone = new Zone(q.timezone);
+    const buckets = bucketStarts(q.from, q.to, 'day').map((start) => ({ start, at: zone.startOfDay(start) }));
+    const statsQuery = { from: q.selection.from.getTime(), toExclusive: q.selection.toExclusive.getTime(), buckets, filters: q.filters };
+    await timed(async () => computeStatsUncached(table, statsQuery), 3);
+    const computed = await timed(async () => computeStatsUncached(table, statsQuery));
     await timed(() => dashboard.stats('ch-1', query), 3);
     const ms = await timed(() => dashboard.stats('ch-1', query));
     const stats = await dashboard.stats('ch-1', query);
-    const q = validateCaseQuery('ch-1', query, RULES);
     const sql = await timed(() => plainSqlCaseStats(db, 'proj_1', q.selection, q.timezone, 'day'), 3);
-    row(
-      `case-stats, six months, day buckets, ${name} (${stats.summary.cases.toLocaleString('en-US')} cases, percentiles ${stats.percentiles})`,
-      ms,
-      'p95 ≤ 300 ms',
-      `plain exact SQL ${(median(sql) / 1000).toFixed(1)} s (median of 3): ${(median(sql) / median(ms)).toFixed(0)}x slower`,
-    );
+    const label = `case-stats, six months, day buckets, ${name} (${stats.summary.cases.toLocaleString('en-US')} cases, percentiles ${stats.percentiles})`;
+    row(`${label}, computed (after any change of the channel)`, computed, 'p95 ≤ 300 ms', `plain exact SQL ${(median(sql) / 1000).toFixed(1)} s (median of 3): ${(median(sql) / median(computed)).toFixed(0)}x slower`);
+    row(`${label}, served warm (figures remembered until the channel changes)`, ms, 'p95 ≤ 300 ms');
   }
   row('case-filters, six months', await timed(() => dashboard.filters('ch-1', range)), '≤ 100 ms');
   row('cases, first page of 100, no filter', await timed(() => dashboard.cases('ch-1', range)), '≤ 100 ms');
