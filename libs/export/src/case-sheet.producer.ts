@@ -32,10 +32,6 @@ export class CaseSheetWorkers implements AsyncDisposable {
     return Promise.all(this.pool.map((w) => w.ready)).then(() => undefined);
   }
 
-  get size(): number {
-    return this.pool.length;
-  }
-
   /**
    * Lets the workers join the export's snapshot now, before their job is known: their connections
    * open while the export's last queries run.

@@ -99,12 +99,12 @@ export async function runExport(opts: ExportRunOptions): Promise<ExportResult> {
   assertWithinRowCap(total, opts.maxRows);
   const url = dataSourceUrl(db, 'export');
   if (total > 0) workers.join({ url, snapshotId, schema, selection: request.selection });
-  // One render thread reads the whole range as one slice; several share it by slices of time,
-  // counted on the second connection (beside the profile keys below), before its user queries.
-  const whole = total > 0 ? [{ from: request.selection.from, toExclusive: request.selection.toExclusive, count: total }] : [];
-  await using users = UserSideReads.open(url, snapshotId, schema, request.selection, workers.size > 1 ? (opts.sliceMs ?? SLICE_MS) : null);
+  // The slices of time are counted on the second connection, beside the profile keys below. Even
+  // one render thread reads by slices: over a whole 100k-row range the planner prefers a parallel
+  // scan of the table and a sort, and the first rows came a second later.
+  await using users = UserSideReads.open(url, snapshotId, schema, request.selection, opts.sliceMs ?? SLICE_MS);
   const caseProfileKeys = await snapshot.caseProfileKeys();
-  const slices = (await users.slices) ?? whole;
+  const slices = await users.slices;
 
   const book = await file.opened;
   const job: CaseRowsJob = {
@@ -194,19 +194,18 @@ async function writeRows(sheet: SheetWriter, rows: readonly (readonly CellValue[
 /**
  * The User data sheet's queries, on a second connection in the same snapshot, so that PostgreSQL
  * works them out while the case rows stream instead of after them. One query at a time per
- * connection: the slices when asked for (the case sheet needs them), then the user queries.
+ * connection: the slices first (the case sheet needs them), then the user queries.
  */
 class UserSideReads implements AsyncDisposable {
-  /** The slices of time, when asked for (null otherwise). */
-  readonly slices: Promise<CaseSlice[] | null>;
+  readonly slices: Promise<CaseSlice[]>;
   readonly profileKeys: Promise<string[]>;
   private readonly side: Promise<CaseSnapshot>;
   private readonly batches: Promise<AsyncGenerator<UserRowForExport[]>>;
   private readonly first: Promise<IteratorResult<UserRowForExport[]>>;
 
-  private constructor(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number | null) {
+  private constructor(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number) {
     this.side = CaseSnapshot.join(url, snapshotId, schema, sel);
-    this.slices = this.side.then((side) => (sliceMs === null ? null : side.slices(sliceMs)));
+    this.slices = this.side.then((side) => side.slices(sliceMs));
     this.profileKeys = this.slices.then(async () => (await this.side).userProfileKeys());
     this.batches = this.side.then((side) => side.users());
     this.first = this.profileKeys.then(async () => (await this.batches).next());
@@ -215,7 +214,7 @@ class UserSideReads implements AsyncDisposable {
   }
 
   /** Joins the snapshot in the background: the caller goes on with its own queries meanwhile. */
-  static open(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number | null): UserSideReads {
+  static open(url: string, snapshotId: string, schema: string, sel: CaseSelection, sliceMs: number): UserSideReads {
     return new UserSideReads(url, snapshotId, schema, sel, sliceMs);
   }
 
