@@ -98,6 +98,16 @@ describe(title, () => {
     expect(new Set(rows.map((r) => r.mediumName)).size).toBeGreaterThan(3);
     expect(rows.every((r) => String(r.userChatUrl).includes('/channels/ch-1/'))).toBe(true);
 
+    // The dashboard's figures for the same channel and range hold the simulator's cases (503 while its table loads).
+    let stats = await fetch(`${url}/api/channels/ch-1/case-stats?from=2025-07-01&to=2025-12-31`, { headers: auth });
+    while (stats.status === 503 && Date.now() < deadline + 180_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      stats = await fetch(`${url}/api/channels/ch-1/case-stats?from=2025-07-01&to=2025-12-31`, { headers: auth });
+    }
+    expect(stats.status).toBe(200);
+    const figures = (await stats.json()) as { summary: { cases: number } };
+    expect(figures.summary.cases).toBeGreaterThanOrEqual(totalRows);
+
     process.kill(-child.pid!, 'SIGINT');
     // npm itself dies of the signal, as in a terminal; what matters is that casestats stopped in order.
     await new Promise((resolve) => child.once('exit', resolve));
