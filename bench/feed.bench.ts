@@ -109,7 +109,7 @@ async function main() {
     const page = await readCaseFeedJson(db, { channelId: 'ch-1', cursor, limit: 1000, caseUrl });
     bytes += caseFeedPageBody(page).length;
     // The ids without parsing the items: the field's key, as PostgreSQL writes it, then the id (no escapes in these ids).
-    for (const item of page.itemsJson) seen.add(/"userChatCaseId" : "([^"]*)"/.exec(item)![1]);
+    for (const item of page.itemsJson) seen.add(/"userChatCaseId":"([^"]*)"/.exec(item)![1]);
     items += page.itemsJson.length;
     pages++;
     cursor = page.nextCursor;
