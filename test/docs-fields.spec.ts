@@ -41,7 +41,7 @@ describe('docs/export.md', () => {
 
 describe('docs/guide.ko.md', () => {
   it('names every duration column (seconds) in the tip for showing them as time', () => {
-    const tip = section(read('docs/guide.ko.md'), '## 7. 초 단위 시간을 시:분:초로 보기');
+    const tip = section(read('docs/guide.ko.md'), '## 8. 초 단위 시간을 시:분:초로 보기');
     const named = [...tip.matchAll(/^- `([^`]+)`/gm)].map((m) => m[1]);
     expect(named).toEqual(SHEET_CASE_FIELDS.filter((f) => f.kind === 'duration').map((f) => f.key));
     expect(tip).toContain('=TEXT(A2/86400,"[hh]:mm:ss")');
