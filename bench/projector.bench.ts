@@ -18,7 +18,7 @@ import { type Config, loadConfig } from '@casestats/config';
 import type { DataSource } from 'typeorm';
 import { KafkaProjector, createKafka, publishEvents, rebuildProjection } from '@casestats/source-kafka';
 import { projectEventsFile } from '@casestats/source-file';
-import { startProjector } from '@casestats/projector-app';
+import { projectorOptions, startProjector } from '@casestats/projector-app';
 import { createDataSource, migrate } from '@casestats/read-model';
 import { WireEvent, simulate, wireKey } from '@casestats/simulator';
 import { createTestDatabase, createTopic, ensureKafka, testKafka, uniqueTopic } from '@casestats/testing';
@@ -150,16 +150,7 @@ async function projectorAndRebuildRates(brokers: string[], topic: string, n: num
 
 /** The projector startProjector runs, without its HTTP server and sweeper. */
 async function bareProjector(config: Config, db: DataSource, changeLog: boolean): Promise<{ close(): Promise<void> }> {
-  const projector = new KafkaProjector({
-    kafka: createKafka(config.kafka.brokers, config.kafka.clientId),
-    db,
-    topic: config.kafka.topic,
-    dlqTopic: config.kafka.dlqTopic,
-    groupId: config.kafka.groupId,
-    log: quiet,
-    applyThreads: config.projector.applyThreads,
-    changeLog,
-  });
+  const projector = new KafkaProjector({ ...projectorOptions(config, db, quiet), changeLog });
   await projector.start();
   return { close: () => projector.stop() };
 }

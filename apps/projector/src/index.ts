@@ -1,2 +1,2 @@
-export { startProjector, type RunningProjector } from './projector-app';
+export { projectorOptions, startProjector, type RunningProjector } from './projector-app';
 export { runProjectorProcess } from './projector-process';

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Config, jsonLog } from '@casestats/config';
-import { KafkaProjector, Log, coveredHorizon, createKafka } from '@casestats/source-kafka';
+import { KafkaProjector, type KafkaProjectorOptions, Log, coveredHorizon, createKafka } from '@casestats/source-kafka';
 import { activeSchema, startSweeper } from '@casestats/read-model';
 
 const PROJECTOR = Symbol('PROJECTOR');
@@ -58,9 +58,9 @@ export interface RunningProjector {
   close(): Promise<void>;
 }
 
-/** Consumer, sweeper and the health/metrics endpoints; Nest is the wiring and the lifecycle. */
-export async function startProjector(config: Config, db: DataSource, log: Log = jsonLog('projector', config.logLevel), port = config.projector.port): Promise<RunningProjector> {
-  const projector = new KafkaProjector({
+/** The Kafka projector as the config describes it (startProjector's, and the bench's). */
+export function projectorOptions(config: Config, db: DataSource, log: Log): KafkaProjectorOptions {
+  return {
     kafka: createKafka(config.kafka.brokers, config.kafka.clientId),
     db,
     topic: config.kafka.topic,
@@ -68,7 +68,12 @@ export async function startProjector(config: Config, db: DataSource, log: Log = 
     groupId: config.kafka.groupId,
     log,
     applyThreads: config.projector.applyThreads,
-  });
+  };
+}
+
+/** Consumer, sweeper and the health/metrics endpoints; Nest is the wiring and the lifecycle. */
+export async function startProjector(config: Config, db: DataSource, log: Log = jsonLog('projector', config.logLevel), port = config.projector.port): Promise<RunningProjector> {
+  const projector = new KafkaProjector(projectorOptions(config, db, log));
   // Nest starts on this thread while the projector's apply threads load on theirs.
   const starting = projector.start();
   starting.catch(() => undefined); // awaited below
