@@ -1,20 +1,15 @@
+import type { StatsFilters } from '@casestats/case-stats';
 /**
  * "Which cases" (export.md, dashboard.md), once: one channel, a half-open range of case creation,
  * and the filters. The export's snapshot, its count, and the dashboard's case list all read
  * through selectionWhere(); the dashboard's figures apply the same selection to their in-memory
  * table (libs/case-stats), and test/dashboard-agreement.int.spec.ts holds the two to agreement.
+ * The filters are case-stats' StatsFilters, declared once: a filter added there is one here.
  */
-export interface CaseSelection {
+export interface CaseSelection extends StatsFilters {
   channelId: string;
   from: Date;
   toExclusive: Date;
-  teamIds?: string[];
-  assigneeIds?: string[];
-  tags?: string[];
-  mediumNames?: string[];
-  directions?: string[];
-  caseStates?: string[];
-  userChatStates?: string[];
 }
 
 export type CaseFilterKey = Exclude<keyof CaseSelection, 'channelId' | 'from' | 'toExclusive'>;
