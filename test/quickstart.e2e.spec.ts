@@ -99,10 +99,11 @@ describe(title, () => {
     expect(rows.every((r) => String(r.userChatUrl).includes('/channels/ch-1/'))).toBe(true);
 
     // The dashboard's figures for the same channel and range hold the simulator's cases (503 while its table loads).
-    let stats = await fetch(`${url}/api/channels/ch-1/case-stats?from=2025-07-01&to=2025-12-31`, { headers: auth });
+    const askStats = () => fetch(`${url}/api/channels/ch-1/case-stats?from=2025-07-01&to=2025-12-31`, { headers: auth });
+    let stats = await askStats();
     while (stats.status === 503 && Date.now() < deadline + 180_000) {
       await new Promise((r) => setTimeout(r, 500));
-      stats = await fetch(`${url}/api/channels/ch-1/case-stats?from=2025-07-01&to=2025-12-31`, { headers: auth });
+      stats = await askStats();
     }
     expect(stats.status).toBe(200);
     const figures = (await stats.json()) as { summary: { cases: number } };
