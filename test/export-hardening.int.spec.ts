@@ -131,6 +131,10 @@ describe('export API hardening', () => {
       ['NUL in the reason', { ...BODY, reason: 'a\u0000b' }, 'EXPORT.BAD_REASON'],
       ['NUL in the time zone', { ...BODY, timezone: 'Asia/Seoul\u0000' }, 'EXPORT.INVALID_REQUEST'],
       ['NUL in a tag', { ...BODY, filters: { tags: ['vip\u0000'] } }, 'EXPORT.INVALID_REQUEST'],
+      // A lone surrogate: jsonb refused it (a 500, then the audit of the refusal failed too), or it was kept as U+FFFD.
+      ['a lone surrogate in a tag', { ...BODY, filters: { tags: ['\ud800'] } }, 'EXPORT.INVALID_REQUEST'],
+      ['a lone surrogate in the reason', { ...BODY, reason: '\ud800' }, 'EXPORT.BAD_REASON'],
+      ['a lone surrogate in the time zone', { ...BODY, timezone: '\ud800' }, 'EXPORT.INVALID_REQUEST'],
       ['constructor under an unknown key', JSON.parse('{"from":"2025-06-26","to":"2025-12-26","password":"Secret42","reason":"x","teamIds":{"constructor":["x"]}}'), 'EXPORT.INVALID_REQUEST'],
       ['__proto__ in the filters', JSON.parse('{"from":"2025-06-26","to":"2025-12-26","password":"Secret42","reason":"x","filters":{"__proto__":{"teamIds":["zzz"]}}}'), 'EXPORT.INVALID_REQUEST'],
       ['a reason of invisible characters', { ...BODY, reason: '\u200b\u200b' }, 'EXPORT.BAD_REASON'],
@@ -154,6 +158,19 @@ describe('export API hardening', () => {
       await post({ ...BODY, reason: 'nul\u0000probe' });
       const [line] = await ds.query(`SELECT outcome, reason FROM export_audit WHERE reason LIKE 'nul%probe'`);
       expect(line).toEqual({ outcome: 'refused', reason: 'nul\ufffdprobe' });
+    });
+
+    it('a lone surrogate in a tag is refused naming its field, and the refusal is audited', async () => {
+      const res = await post({ ...BODY, reason: 'surrogate probe', filters: { tags: ['ok', '\ud800'] } });
+      expect(res.status).toBe(400);
+      expect((await j(res)).problems.map((p: { field: string }) => p.field)).toEqual(['filters.tags']);
+      const [line] = await ds.query(`SELECT outcome, error_code, filters FROM export_audit WHERE reason = 'surrogate probe'`);
+      expect(line).toEqual({ outcome: 'refused', error_code: 'EXPORT.INVALID_REQUEST', filters: { tags: ['ok', '\ufffd'] } });
+    });
+
+    it('a lone surrogate in the channel id is a 400', async () => {
+      const res = await send('/api/channels/%ED%A0%80/case-stats?from=2025-07-01&to=2025-07-31');
+      expect(res.status).toBe(400);
     });
 
     it('a NUL in the channel id is a 400 before anything else', async () => {

@@ -26,7 +26,7 @@ export class ExportModule {
         { provide: LOG, useValue: log },
         { provide: AUDIT, useFactory: () => new AuditLog(db) },
         { provide: WORKER, useFactory: (audit: AuditLog) => new ExportWorker(db, config, audit, log), inject: [AUDIT] },
-        { provide: JOBS, useFactory: (audit: AuditLog, worker: ExportWorker) => new ExportJobsService(db, config, audit, worker), inject: [AUDIT, WORKER] },
+        { provide: JOBS, useFactory: (audit: AuditLog, worker: ExportWorker) => new ExportJobsService(db, config, audit, worker, log), inject: [AUDIT, WORKER] },
         { provide: MEMBER_LIMIT, useFactory: () => memberRateLimit(config) },
         {
           provide: DASHBOARD,

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppError, httpStatusOf } from '@casestats/config';
+import { AppError, type Log, httpStatusOf } from '@casestats/config';
 import { ExportAudit, ExportAuditEntity } from '@casestats/read-model';
 
 /** Who asked, as the audit line keeps it (the export app's signed-in member has these). */
@@ -12,9 +12,17 @@ type RequestBody = Record<string, unknown> | undefined;
 
 const FILTER_KEYS = ['teamIds', 'assigneeIds', 'tags', 'mediumNames', 'directions', 'caseStates', 'userChatStates'];
 
-/** What a request said, bounded and storable whatever it was: PostgreSQL refuses NUL in text and in jsonb. */
-function storable(text: string, max: number): string {
-  return text.replaceAll('\u0000', '\ufffd').slice(0, max);
+/**
+ * What a request said, bounded and storable whatever it was: PostgreSQL refuses NUL in text and
+ * jsonb refuses a lone surrogate. `max` counts code points: cutting UTF-16 units could split a
+ * pair and leave a lone surrogate behind, the very thing jsonb refuses.
+ */
+export function storable(text: string, max: number): string {
+  const wellFormed = text.replaceAll('\u0000', '\ufffd').replace(/\p{Cs}/gu, '\ufffd');
+  if (wellFormed.length <= max) return wellFormed;
+  let end = 0;
+  for (let kept = 0; kept < max && end < wellFormed.length; kept++) end += (wellFormed.codePointAt(end) ?? 0) > 0xffff ? 2 : 1;
+  return wellFormed.slice(0, end);
 }
 
 /** The known filters only, 50 values of 200 characters each at most: a refused body is not kept whole. */
@@ -37,6 +45,21 @@ function requestFields(body: RequestBody) {
     filters: boundedFilters(body?.filters),
     reason: text(body?.reason),
   };
+}
+
+/**
+ * A refusal's audit line, written if it can be: a failure to write it is logged, never thrown,
+ * so that the client still gets the refusal itself and not the audit's 500 in its place.
+ */
+export async function auditRefusal(audit: Pick<AuditLog, 'refused'>, log: Log, member: Member | null, channelId: string, body: RequestBody, err: unknown): Promise<void> {
+  try {
+    await audit.refused(member, channelId, body, err);
+  } catch (auditErr) {
+    log('error', 'export refusal not audited', {
+      code: err instanceof AppError ? err.code : 'INTERNAL',
+      auditError: (auditErr as Error)?.message?.slice(0, 500) ?? String(auditErr).slice(0, 500),
+    });
+  }
 }
 
 /** Every request is recorded, refused ones included; the password is never part of it. */

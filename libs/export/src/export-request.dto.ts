@@ -12,6 +12,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CASE_STATES, DIRECTIONS, MEDIUM_NAMES, USER_CHAT_STATES } from '@casestats/case-projection';
+import { IsWellFormedText } from './well-formed-text';
 
 const LIST = { each: true } as const;
 /** The values a filter takes are the field table's (libs/case-projection), never a copy of them. */
@@ -19,15 +20,16 @@ const oneOf = (values: readonly string[]) => ({ each: true, message: `each value
 /** No control characters: PostgreSQL refuses NUL in text, and none belongs in an id, a tag or a zone. */
 export const NO_CONTROLS = /^\P{Cc}*$/u;
 const plain = { each: true, message: 'each value of $property must have no control characters' };
+const wellFormed = { each: true, message: 'each value of $property must be well-formed text, without a lone surrogate (an unpaired U+D800–U+DFFF)' };
 
 export class ExportFiltersDto {
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain) @IsWellFormedText(wellFormed)
   teamIds?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain) @IsWellFormedText(wellFormed)
   assigneeIds?: string[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain)
+  @IsOptional() @IsArray() @ArrayMaxSize(500) @IsString(LIST) @MaxLength(200, LIST) @Matches(NO_CONTROLS, plain) @IsWellFormedText(wellFormed)
   tags?: string[];
 
   @IsOptional() @IsArray() @IsIn([...MEDIUM_NAMES], oneOf(MEDIUM_NAMES))
@@ -56,6 +58,7 @@ export class CaseQueryDto {
   to!: string;
 
   @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROLS, { message: 'timezone must have no control characters' })
+  @IsWellFormedText({ message: 'timezone must be well-formed text, without a lone surrogate (an unpaired U+D800–U+DFFF)' })
   timezone?: string;
 
   @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFiltersDto)
@@ -71,6 +74,7 @@ export class ExportRequestDto {
   to!: string;
 
   @IsOptional() @IsString() @MaxLength(100) @Matches(NO_CONTROLS, { message: 'timezone must have no control characters' })
+  @IsWellFormedText({ message: 'timezone must be well-formed text, without a lone surrogate (an unpaired U+D800–U+DFFF)' })
   timezone?: string;
 
   @IsOptional() @IsObject() @ValidateNested() @Type(() => ExportFiltersDto)

@@ -3,6 +3,7 @@ import { ValidationError, validateSync } from 'class-validator';
 import { AppError, ErrorCode, FieldProblem } from '@casestats/config';
 import { CaseSelection } from '@casestats/read-model';
 import { CaseQueryDto, ExportRequestDto } from './export-request.dto';
+import { isWellFormedText } from './well-formed-text';
 import { Zone, addDays, addMonthsClamped, canonicalTimeZone, isCalendarDate, isTimeZone } from './zoned-time';
 
 export interface ExportRules {
@@ -101,6 +102,9 @@ export function validateExportRequest(channelId: string, body: unknown, rules: E
       add('reason', 'EXPORT.BAD_REASON', `reason is required: 1 to ${MAX_REASON} characters (after trimming spaces), not only invisible ones`);
     } else if (REASON_CONTROLS.test(reason)) {
       add('reason', 'EXPORT.BAD_REASON', 'reason must have no control characters other than line breaks and tabs');
+    } else if (!isWellFormedText(reason)) {
+      // Refused, not stored as U+FFFD: the audit would then keep a reason no one gave.
+      add('reason', 'EXPORT.BAD_REASON', 'reason must be well-formed text, without a lone surrogate (an unpaired U+D800–U+DFFF)');
     }
   }
   for (const p of problems) {

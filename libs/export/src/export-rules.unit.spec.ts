@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '@casestats/config';
+import { validateCaseQuery } from './case-query';
 import { assertWithinRowCap, latestTo, validateExportRequest } from './export-rules';
 import { Zone, addMonthsClamped } from './zoned-time';
 
@@ -17,6 +18,33 @@ function problems(body: object) {
 }
 
 describe('export rules', () => {
+  // PostgreSQL's jsonb refuses a lone surrogate and its text columns turn it into U+FFFD: a 500, or a reason no one gave.
+  it('refuses text that is not well-formed (a lone surrogate) wherever a request gives text, naming the field', () => {
+    expect(problems({ ...ok, reason: 'why \ud800' })).toEqual([['reason', 'EXPORT.BAD_REASON']]);
+    expect(problems({ ...ok, timezone: '\udc00' })).toEqual([['timezone', 'EXPORT.INVALID_REQUEST']]);
+    for (const key of ['teamIds', 'assigneeIds', 'tags']) {
+      expect(problems({ ...ok, filters: { [key]: ['x', 'y\ud800'] } })).toEqual([[`filters.${key}`, 'EXPORT.INVALID_REQUEST']]);
+    }
+    // A pair is one character, and welcome.
+    expect(problems({ ...ok, reason: 'review \ud83d\ude00', filters: { tags: ['\ud83d\ude00'] } })).toEqual([]);
+  });
+
+  it("refuses a lone surrogate in the dashboard's query filters and zone", () => {
+    const refused = (query: Record<string, unknown>) => {
+      try {
+        validateCaseQuery('ch-1', { from: '2025-07-01', to: '2025-07-31', ...query }, RULES);
+      } catch (err) {
+        return (err as AppError).problems.map((p) => p.field);
+      }
+      return [];
+    };
+    expect(refused({ tags: '\ud800' })).toEqual(['filters.tags']);
+    expect(refused({ teamIds: ['t-1', '\udfff'] })).toEqual(['filters.teamIds']);
+    expect(refused({ assigneeIds: '\ud800' })).toEqual(['filters.assigneeIds']);
+    expect(refused({ timezone: 'Asia/Seoul\ud800' })).toEqual(['timezone']);
+    expect(refused({ tags: '\ud83d\ude00' })).toEqual([]);
+  });
+
   it.each([
     ['2025-06-26', '2025-12-26'],
     ['2025-08-31', '2026-02-28'],

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AppError, Config, httpStatusOf } from '@casestats/config';
-import { AuditLog } from '@casestats/export-jobs';
+import { AuditLog, auditRefusal } from '@casestats/export-jobs';
 import type { Log } from '../jobs/export-worker';
 import { RateLimiter } from '../http/rate-limit';
 import { AUDIT_PERMISSION, DOWNLOAD_PERMISSION, VIEW_PERMISSION, Member, authorize, bearerToken, verifyMemberToken } from './member-token';
@@ -9,8 +9,12 @@ import { AUDIT, CONFIG, LOG, MEMBER_LIMIT } from '../tokens';
 
 export type MemberRequest = Request & { member: Member };
 
-/** A channel id as the events carry them: 1-128 characters, no control character (PostgreSQL refuses NUL). */
-const CHANNEL_ID = /^\P{Cc}{1,128}$/u;
+/**
+ * A channel id as the events carry them: 1-128 characters, no control character (PostgreSQL
+ * refuses NUL) and no lone surrogate (\p{Cs}: jsonb refuses it, and a text column keeps U+FFFD,
+ * another channel's id).
+ */
+const CHANNEL_ID = /^[^\p{Cc}\p{Cs}]{1,128}$/u;
 
 /** Export requests per member, shared by every guard of the app. */
 export function memberRateLimit(config: Config): RateLimiter {
@@ -36,7 +40,7 @@ export class MemberGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<MemberRequest>();
     const channelId = String(req.params.channelId ?? '');
-    if (!CHANNEL_ID.test(channelId)) throw new AppError('INPUT.INVALID', 'the channel id must be 1 to 128 characters without control characters');
+    if (!CHANNEL_ID.test(channelId)) throw new AppError('INPUT.INVALID', 'the channel id must be 1 to 128 characters of well-formed text without control characters');
     let member: Member;
     try {
       member = await verifyMemberToken(bearerToken(req.headers.authorization), this.config.export.jwtSecret);
@@ -59,7 +63,7 @@ export class MemberGuard implements CanActivate {
       return true;
     } catch (err) {
       // A member's refused export request goes into their own channel's log; never into another's.
-      if (exportRequest && member.channelId === channelId) await this.audit.refused(member, channelId, req.body, err);
+      if (exportRequest && member.channelId === channelId) await auditRefusal(this.audit, this.log, member, channelId, req.body, err);
       else this.refusedUnaudited(req, err, member);
       throw err;
     }

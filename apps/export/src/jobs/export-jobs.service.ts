@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { FileHandle, open } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AppError, Config } from '@casestats/config';
-import { AuditLog, download, findMemberJob, keptFileBytes, listMemberJobs, lockAndCountOpenJobs } from '@casestats/export-jobs';
+import { AppError, Config, type Log } from '@casestats/config';
+import { AuditLog, auditRefusal, download, findMemberJob, keptFileBytes, listMemberJobs, lockAndCountOpenJobs } from '@casestats/export-jobs';
 import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
 import { ExportJob, activeSchema, countCases } from '@casestats/read-model';
 import { Member } from '../auth/member-token';
@@ -42,6 +42,7 @@ export class ExportJobsService {
     private readonly config: Config,
     private readonly audit: AuditLog,
     private readonly worker: ExportWorker,
+    private readonly log: Log,
   ) {}
 
   /** Validates, counts and accepts at once; the work runs in the background. Refusals are audited and thrown. */
@@ -53,6 +54,8 @@ export class ExportJobsService {
       const totalRows = await countCases(this.db, await activeSchema(this.db), request.selection);
       assertWithinRowCap(totalRows, this.config.export.maxRows);
       const id = randomUUID();
+      // The file's name carries the job's creation time: one instant for both.
+      const createdAt = new Date();
       const job = await this.worker.enqueue(
         {
           id,
@@ -66,7 +69,8 @@ export class ExportJobsService {
           reason: request.reason,
           status: 'queued',
           totalRows,
-          fileName: exportFileName(channelId, request.from, request.to),
+          createdAt,
+          fileName: exportFileName(channelId, request.from, request.to, createdAt, request.timezone),
         },
         request,
         async (tx) => {
@@ -76,7 +80,7 @@ export class ExportJobsService {
       );
       return { id: job.id, status: job.status, totalRows };
     } catch (err) {
-      await this.audit.refused(member, channelId, audited, err);
+      await auditRefusal(this.audit, this.log, member, channelId, audited, err);
       throw err;
     }
   }
