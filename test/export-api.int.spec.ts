@@ -158,15 +158,17 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     expect(status).toBe('queued');
     expect(totalRows).toBe(7);
     const job = await waitFor(id);
-    expect(job).toMatchObject({ status: 'succeeded', rowsWritten: 7, totalRows: 7, fileName: 'case-stats_ch-1_2025-06-26_2025-12-26.xlsx' });
+    // The name carries the job's creation time in the export's zone (Seoul, UTC+9 all year), to the
+    // second: two exports of one range are two files, for a page's download and curl's alike.
+    const stamp = new Date(new Date(job.createdAt).getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+    const name = `case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`;
+    expect(job).toMatchObject({ status: 'succeeded', rowsWritten: 7, totalRows: 7, fileName: name });
     expect(JSON.stringify(job)).not.toContain('Secret42');
 
     const file = await call(`/api/channels/ch-1/case-exports/${id}/file`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toContain('spreadsheetml');
-    expect(file.headers.get('content-disposition')).toBe(
-      `attachment; filename="case-stats_ch-1_2025-06-26_2025-12-26.xlsx"; filename*=UTF-8''case-stats_ch-1_2025-06-26_2025-12-26.xlsx`,
-    );
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${name}"; filename*=UTF-8''${name}`);
     const path = join(dir, `${id}.download.xlsx`);
     writeFileSync(path, Buffer.from(await file.arrayBuffer()));
     const book = await readEncryptedXlsx(path, 'Secret42');

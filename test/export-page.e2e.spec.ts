@@ -213,7 +213,7 @@ describe('the export page in real headless Chromium', () => {
     const progressButton = page.locator('#progress-box button.download');
     await expect.poll(() => progressButton.isVisible()).toBe(true);
     expect(await progressButton.textContent()).toBe('파일 받기');
-    const { exports } = (await (await fetch(`${server.url}/api/channels/ch-1/case-exports`, { headers: { Authorization: `Bearer ${await tokenFor(['caseStats:download'])}` } })).json()) as { exports: { expiresAt: string; createdAt: string }[] };
+    const { exports } = (await (await fetch(`${server.url}/api/channels/ch-1/case-exports`, { headers: { Authorization: `Bearer ${await tokenFor(['caseStats:download'])}` } })).json()) as { exports: { expiresAt: string; createdAt: string; fileName: string }[] };
     const expiresAt = new Date(exports[0].expiresAt);
     expect(await page.locator('#progress-expiry time').getAttribute('datetime')).toBe(expiresAt.toISOString());
     expect(await page.locator('#progress-expiry').textContent()).toBe(`${seoulKo(expiresAt)}에 삭제돼요.`);
@@ -225,6 +225,8 @@ describe('the export page in real headless Chromium', () => {
     const stamp = wallTime(new Date(exports[0].createdAt), ZONE).stamp;
     const [download] = await Promise.all([page.waitForEvent('download'), progressButton.click()]);
     expect(download.suggestedFilename()).toBe(`case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`);
+    // One definition of the name: the server's, as its Content-Disposition and the job give it.
+    expect(download.suggestedFilename()).toBe(exports[0].fileName);
     const saved = join(dir, 'downloaded.xlsx');
     await download.saveAs(saved);
     const book = await readEncryptedXlsx(saved, 'Secret42');

@@ -17,8 +17,12 @@ function returned<T>(result: unknown): T[] {
 
 const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
 
-/** The fields a request sets; the rest are the job's progress, written by the transitions below. */
-export type NewExportJob = Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'>;
+/**
+ * The fields a request sets; the rest are the job's progress, written by the transitions below.
+ * `createdAt` is the database's now() unless given (the file's name carries it).
+ */
+export type NewExportJob = Omit<ExportJob, 'rowsWritten' | 'error' | 'filePath' | 'bytes' | 'sha256' | 'attempts' | 'workerId' | 'heartbeatAt' | 'createdAt' | 'startedAt' | 'finishedAt' | 'expiresAt'> &
+  Partial<Pick<ExportJob, 'createdAt'>>;
 
 /** A queued job owned by `workerId`, alive as of now. */
 export async function insertJob(tx: JobDb, fields: NewExportJob, workerId: string): Promise<void> {

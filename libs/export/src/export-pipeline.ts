@@ -64,8 +64,14 @@ export interface ExportResult {
   sha256: string;
 }
 
-export function exportFileName(channelId: string, from: string, to: string): string {
-  return `case-stats_${channelId}_${from}_${to}.xlsx`;
+/**
+ * The name an export's file is saved under, in the API's Content-Disposition and the job's
+ * `fileName` alike: its range and the time it was requested, as `yyyymmdd-hhmmss` wall time in the
+ * export's zone, so that two exports of one range are two files in a downloads folder.
+ */
+export function exportFileName(channelId: string, from: string, to: string, requestedAt: Date, timezone: string): string {
+  const stamp = new Zone(timezone).formatLocal(requestedAt.getTime()).replace(/[-:]/g, '').replace(' ', '-');
+  return `case-stats_${channelId}_${from}_${to}_${stamp}.xlsx`;
 }
 
 /**

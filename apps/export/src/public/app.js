@@ -2,7 +2,7 @@
 // and styles from itself only). The server validates everything again; these checks only put the
 // message next to the field sooner.
 import { CHECKS, LABEL, OPTIONS, PICKERS, T } from './messages.js';
-import { downloadName, earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
+import { earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
 import { problemWords } from './problems.js';
 import { renderRecentRows } from './recent.js';
 import { createDashboard } from './dashboard.js';
@@ -344,7 +344,8 @@ async function download(job, slot) {
   const blob = await res.blob();
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
-  a.download = downloadName(job);
+  // The server's name (export-pipeline's exportFileName): the range and the request's time.
+  a.download = job.fileName;
   document.body.appendChild(a);
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);

@@ -37,18 +37,6 @@ export function todayIn(zone, now = new Date()) {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
-/**
- * The name a file is saved under: the server's name with the request's time (in the export's zone),
- * so that two exports of one range do not overwrite each other in the downloads folder. A name that
- * already carries that time is kept as it is.
- */
-export function downloadName(job) {
-  const p = wallTime(new Date(job.createdAt), job.timezone);
-  const stamp = `${p.year}${p.month}${p.day}-${p.hour}${p.minute}${p.second}`;
-  const name = job.fileName || 'case-stats.xlsx';
-  return name.includes(stamp) ? name : name.replace(/(\.xlsx)?$/, `_${stamp}.xlsx`);
-}
-
 export function formatBytes(bytes, locale) {
   if (typeof bytes !== 'number') return '';
   const units = [['GB', 2 ** 30], ['MB', 2 ** 20], ['KB', 2 ** 10]];

@@ -1,7 +1,6 @@
 // The recent exports table: one row per export, enough to tell two of the same range apart (when,
 // who, filters, reason) and to see what became of each (status and why, rows, size, deletion time).
 import { LABEL, OPTIONS } from './messages.js';
-import { downloadName } from './format.js';
 
 // Teams and assignees by the names the pickers know (the job holds their ids); an unknown id as itself.
 function filterSummary(filters, t, nameOf = (key, v) => v) {
@@ -62,7 +61,7 @@ export function renderRecentRows(table, jobs, view) {
 
     const file = cell('file');
     if (status === 'succeeded') {
-      const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t('fileLink'), className: 'download', title: downloadName(job) });
+      const b = Object.assign(document.createElement('button'), { type: 'button', textContent: t('fileLink'), className: 'download', title: job.fileName });
       b.dataset.id = job.id;
       b.addEventListener('click', () => view.onDownload(job));
       file.append(b);
