@@ -87,6 +87,36 @@ describe('export jobs survive failures', () => {
     server = undefined;
   });
 
+  // Issue 21: after a restart the job showed 진행 중 0/1195 for 60–90 s before it failed. The test
+  // above shortens the stale time, so the stale-job rule alone would pass it; here the restarted
+  // server keeps the default (60 s) and must fail the killed process's job by itself, at once.
+  it('a server restarted after a SIGKILL fails the killed process\'s running job at once, without waiting for the stale time', async () => {
+    const { child, url } = await startChildServer(env());
+    const { id } = (await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
+    await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    expect((await jobRow(id)).status).toBe('running');
+
+    // The default stale time and maintenance interval, whatever the environment running the tests says.
+    const restarted = await startChildServer({ ...env(), EXPORT_STALE_JOB_MS: '60000', EXPORT_MAINTENANCE_INTERVAL_MS: '30000' });
+    try {
+      const up = Date.now();
+      const failed = await until(() => jobRow(id), (j) => j.status === 'failed', 2_000);
+      expect(Date.now() - up).toBeLessThan(2_000);
+      expect(failed.error).toMatch(/interrupted.*request it again/);
+      // What the member's page reads: failed with the reason, not 진행 중.
+      const view = (await (await api(restarted.url, `/api/channels/ch-1/case-exports/${id}`)).json()) as { status: string; error: string };
+      expect(view).toMatchObject({ status: 'failed', error: expect.stringMatching(/interrupted/) });
+      const [audit] = await ds.query(`SELECT outcome, message FROM export_audit WHERE job_id = $1 AND outcome = 'failed'`, [id]);
+      expect(audit).toMatchObject({ outcome: 'failed' });
+    } finally {
+      const exited = new Promise((r) => restarted.child.once('exit', r));
+      restarted.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it.each(['SIGTERM', 'SIGINT'] as const)('a %s stops the server cleanly: its running job ends failed with a reason, no file is left, and it exits 0', async (signal) => {
     const { child, url } = await startChildServer(env());
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
