@@ -97,6 +97,91 @@ describe('export jobs through outages, restarts and a shared folder', () => {
     }
   }, 180_000);
 
+  /**
+   * Holds the job's `succeeded` write inside PostgreSQL (a trigger waits on a lock the test holds),
+   * so that the outage of `during` lands exactly while the outcome is being written.
+   */
+  const outageWhileRecording = async (during: () => Promise<void>) => {
+    await ds.query(`CREATE OR REPLACE FUNCTION hold_outcome() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NEW; END $$`);
+    await ds.query(`CREATE TRIGGER hold_outcome BEFORE UPDATE ON export_jobs FOR EACH ROW WHEN (OLD.status = 'running' AND NEW.status = 'succeeded') EXECUTE FUNCTION hold_outcome()`);
+    const holder = new Client({ connectionString: db.url });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock(4242)`);
+      await during();
+    } finally {
+      // The outage ended the holder's session, and its lock with it.
+      await holder.end().catch(() => undefined);
+      await until(() => ds.query(`DROP TRIGGER IF EXISTS hold_outcome ON export_jobs`), () => true, 30_000);
+    }
+  };
+  const waitingOnOutcome = () => ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND NOT granted`);
+
+  it('a database outage while the outcome is being written: the job ends succeeded soon after the database is back', async () => {
+    const own = createDataSource(db.url);
+    await own.initialize();
+    const config = loadConfig({ ...env(), EXPORT_MAINTENANCE_INTERVAL_MS: '300', EXPORT_STALE_JOB_MS: '600000' });
+    const server = await startExportServer(config, own, () => undefined, 0);
+    try {
+      let id = '';
+      let back = 0;
+      await outageWhileRecording(async () => {
+        ({ id } = (await (await api(server, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string });
+        await until(waitingOnOutcome, ([{ n }]) => n > 0, 120_000);
+        await setReachable(false);
+        try {
+          await sleep(3000);
+        } finally {
+          await setReachable(true);
+          back = Date.now();
+        }
+      });
+      const ended = await until(() => jobRow(id), (j) => j.status !== 'running', 15_000);
+      expect(Date.now() - back).toBeLessThan(15_000);
+      // Not run again: the file was made, only its outcome had to be written once more.
+      expect(ended).toMatchObject({ status: 'succeeded', rows_written: ROWS, attempts: 1 });
+      const audit = await ds.query(`SELECT outcome, row_count FROM export_audit WHERE job_id = $1`, [id]);
+      expect(audit).toEqual([{ outcome: 'succeeded', row_count: ROWS }]);
+      const res = await api(server, `/api/channels/ch-1/case-exports/${id}/file`);
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+    } finally {
+      await server.close();
+      await own.destroy();
+    }
+  }, 180_000);
+
+  it('an outcome that cannot be written before EXPORT_OUTCOME_RETRY_MS: the heartbeat stops and the job fails saying so', async () => {
+    const own = createDataSource(db.url);
+    await own.initialize();
+    const config = loadConfig({ ...env(), EXPORT_MAINTENANCE_INTERVAL_MS: '300', EXPORT_STALE_JOB_MS: '2000', EXPORT_OUTCOME_RETRY_MS: '1000' });
+    const server = await startExportServer(config, own, () => undefined, 0);
+    try {
+      let id = '';
+      await outageWhileRecording(async () => {
+        ({ id } = (await (await api(server, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string });
+        await until(waitingOnOutcome, ([{ n }]) => n > 0, 120_000);
+        await setReachable(false);
+        try {
+          await sleep(2500);
+        } finally {
+          await setReachable(true);
+        }
+      });
+      // The old worker's stale-job rule said "interrupted … its server stopped" of a server still up.
+      const ended = await until(() => jobRow(id), (j) => j.status !== 'running', 15_000);
+      expect(ended).toMatchObject({ status: 'failed', error: expect.stringMatching(/outcome could not be recorded/) });
+      const [audit] = await ds.query(`SELECT outcome, message FROM export_audit WHERE job_id = $1`, [id]);
+      expect(audit).toEqual({ outcome: 'failed', message: ended.error });
+      // Failed as a job no one holds (stale): its heartbeat stopped once the outcome was given up. Its file goes too.
+      await until(async () => readdirSync(join(dir, 'exports')), (files) => !files.some((f) => f.includes(id)), 10_000);
+    } finally {
+      await server.close();
+      await own.destroy();
+    }
+  }, 180_000);
+
   it("fails at once, on start, the jobs a stopped process of this host left behind, and no live process's", async () => {
     const gone = spawn(process.execPath, ['-e', '']);
     await new Promise((r) => gone.once('exit', r));

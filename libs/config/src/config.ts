@@ -25,6 +25,11 @@ export interface Config {
     defaultTimezone: string;
     caseUrlTemplate: string;
     workerConcurrency: number;
+    /**
+     * Jobs of one channel running at once on an instance: below workerConcurrency, so that one
+     * channel's queue cannot hold every worker while another channel's job waits.
+     */
+    maxRunningPerChannel: number;
     /** A running job whose heartbeat is older than this is taken over or failed. */
     staleJobMs: number;
     /** Requests a client address may make to /api a minute, before any token is read. */
@@ -34,7 +39,7 @@ export interface Config {
     /** Queued and running jobs at once, per channel and per member; more are refused with 429. */
     maxJobsPerChannel: number;
     maxJobsPerMember: number;
-    /** The kept files may take this much disk; requests are refused while they do. */
+    /** The kept files, with those being written, may take this much disk; past it requests are refused and queued jobs fail at their start. */
     maxDiskBytes: number;
     /** How long a job's outcome write is retried while the database is away. */
     outcomeRetryMs: number;
@@ -96,6 +101,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push({ field: 'DATABASE_URL', message: 'must be a postgres:// or postgresql:// URL' });
   }
 
+  const workerConcurrency = int('EXPORT_WORKERS', 1, 1, 16);
   const config: Config = {
     databaseUrl,
     embeddedPg: { dataDir: resolve(dataDir, 'pg'), port: int('EMBEDDED_PG_PORT', 54329, 1, 65535) },
@@ -128,7 +134,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       statsStartDate,
       defaultTimezone,
       caseUrlTemplate: str('CASE_URL_TEMPLATE', 'https://desk.channel.io/#/channels/{channelId}/user_chats/{userChatId}'),
-      workerConcurrency: int('EXPORT_WORKERS', 1, 1, 16),
+      workerConcurrency,
+      maxRunningPerChannel: int('EXPORT_MAX_RUNNING_PER_CHANNEL', Math.max(1, workerConcurrency - 1), 1, 16),
       staleJobMs: int('EXPORT_STALE_JOB_MS', 60_000, 1000),
       rateLimitPerAddress: int('EXPORT_RATE_LIMIT_PER_ADDRESS', 1200, 1),
       rateLimitPerMember: int('EXPORT_RATE_LIMIT_PER_MEMBER', 60, 1),

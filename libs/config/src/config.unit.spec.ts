@@ -9,6 +9,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ PROJECTOR_APPLY_THREADS: '4' }).projector.applyThreads).toBe(4);
   });
 
+  it('keeps one export worker from any one channel unless told otherwise', () => {
+    expect(loadConfig({}).export.maxRunningPerChannel).toBe(1);
+    expect(loadConfig({ EXPORT_WORKERS: '4' }).export.maxRunningPerChannel).toBe(3);
+    expect(loadConfig({ EXPORT_WORKERS: '4', EXPORT_MAX_RUNNING_PER_CHANNEL: '4' }).export.maxRunningPerChannel).toBe(4);
+  });
+
   it('refuses an apply thread count it cannot use, naming the variable and the range', () => {
     for (const bad of ['0', '17', '1.5', 'two']) {
       const err = (() => {

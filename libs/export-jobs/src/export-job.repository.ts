@@ -102,15 +102,25 @@ export async function heartbeatJobs(db: JobDb, jobIds: string[]): Promise<Set<st
   ))));
 }
 
-/** Fails the jobs without a heartbeat for `staleMs`, other than `keep`; returns those it failed. */
-export async function failStaleJobs(db: JobDb, staleMs: number, error: string, keep: string[]): Promise<string[]> {
-  return ids(returned<{ id: string }>(await db.query(
-    `UPDATE export_jobs SET status = 'failed', error = $2, finished_at = now()
+/**
+ * Fails the jobs without a heartbeat for `staleMs`, other than `keep`; returns those it failed and
+ * why. `reasons` gives the error of the jobs whose end is known here (an outcome that could not be
+ * recorded), in place of `error`, the reason of a job whose instance is simply gone.
+ */
+export async function failStaleJobs(
+  db: JobDb,
+  staleMs: number,
+  error: string,
+  keep: string[],
+  reasons: Record<string, string> = {},
+): Promise<{ id: string; error: string }[]> {
+  return returned<{ id: string; error: string }>(await db.query(
+    `UPDATE export_jobs SET status = 'failed', error = coalesce($4::jsonb ->> id::text, $2), finished_at = now()
       WHERE status IN ${FROM.stale} AND heartbeat_at < now() - ($1::text || ' milliseconds')::interval
         AND NOT (id = ANY($3::uuid[]))
-      RETURNING id`,
-    [String(staleMs), error, keep],
-  )));
+      RETURNING id, error`,
+    [String(staleMs), error, keep, JSON.stringify(reasons)],
+  ));
 }
 
 /** Expires the succeeded jobs whose file's time is up; returns them (their files are to be removed). */
@@ -161,4 +171,32 @@ export async function lockAndCountOpenJobs(tx: JobDb, channelId: string, memberI
 export async function keptFileBytes(db: JobDb): Promise<number> {
   const [{ bytes }] = await db.query(`SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM export_jobs WHERE status = 'succeeded'`);
   return Number(bytes);
+}
+
+/** Serialises the claims of all instances while each weighs the disk its job would take. */
+export async function lockExportDisk(tx: JobDb): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('casestats.export_disk'))`);
+}
+
+/** Bytes per row of an export file until one has been made to learn from: on the generous side. */
+const FALLBACK_BYTES_PER_ROW = 64;
+
+/**
+ * The disk the export files take or are about to: `kept`, the finished files; `writing`, the files
+ * of the other running jobs, not in `bytes` until they end, so estimated from their rows at the
+ * bytes per row of the files made so far; `job`, the same estimate for the job `jobId`.
+ */
+export async function exportDiskUse(db: JobDb, jobId: string): Promise<{ kept: number; writing: number; job: number }> {
+  const [use] = await db.query(
+    `WITH rate AS (
+       SELECT coalesce(sum(bytes)::float8 / nullif(sum(rows_written), 0), $2::float8) AS per_row
+         FROM export_jobs WHERE status IN ('succeeded', 'expired') AND bytes IS NOT NULL AND rows_written > 0
+     )
+     SELECT coalesce(sum(bytes) FILTER (WHERE status = 'succeeded'), 0)::float8 AS kept,
+            coalesce(sum(total_rows) FILTER (WHERE status = 'running' AND id <> $1), 0) * (SELECT per_row FROM rate) AS writing,
+            coalesce(max(total_rows) FILTER (WHERE id = $1), 0) * (SELECT per_row FROM rate) AS job
+       FROM export_jobs`,
+    [jobId, FALLBACK_BYTES_PER_ROW],
+  );
+  return { kept: Number(use.kept), writing: Math.ceil(Number(use.writing)), job: Math.ceil(Number(use.job)) };
 }

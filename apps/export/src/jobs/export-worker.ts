@@ -9,6 +9,7 @@ import {
   NewExportJob,
   claimJob,
   expireJobs,
+  exportDiskUse,
   failJob,
   failJobs,
   failJobsOfWorkers,
@@ -18,6 +19,7 @@ import {
   heartbeatJobs,
   insertJob,
   jobStatuses,
+  lockExportDisk,
   reportProgress,
   requeueJob,
   retryAfterFailure,
@@ -33,6 +35,13 @@ import type { Log } from '@casestats/config';
 export type { Log };
 
 const INTERRUPTED = 'the export was interrupted before it finished (its server stopped); request it again';
+/** Why a job ended that could not be written down: the stale-job rule stores this rather than INTERRUPTED. */
+const UNRECORDED = 'the export ended, but its outcome could not be recorded (the database was unavailable too long): request it again';
+const diskFull = () =>
+  new AppError(
+    'EXPORT.STORAGE_FULL',
+    'the export files kept for download, with those being written, would pass the space set aside for them (EXPORT_MAX_DISK_MB): request the export again when older ones have expired',
+  );
 const stopping = () => new AppError('INTERNAL', 'the export server is stopping: request the export again');
 
 /**
@@ -44,7 +53,9 @@ const stopping = () => new AppError('INTERNAL', 'the export server is stopping: 
 export class ExportWorker {
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly accepted = new Map<string, ValidExportRequest>();
-  private readonly active = new Map<string, AbortController>();
+  private readonly active = new Map<string, { controller: AbortController; channelId: string }>();
+  /** Jobs let go because their next state could not be written: the stale-job rule ends them with UNRECORDED. */
+  private readonly unrecorded = new Set<string>();
   /** When each channel last had a job claimed here: the claim goes round the channels. */
   private readonly lastClaimed = new Map<string, number>();
   private claims = 0;
@@ -74,7 +85,7 @@ export class ExportWorker {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    for (const controller of this.active.values()) controller.abort(new Error('the server is shutting down'));
+    for (const { controller } of this.active.values()) controller.abort(new Error('the server is shutting down'));
     while (this.active.size) await new Promise((r) => setTimeout(r, 50));
     const left = [...this.accepted.keys()];
     this.accepted.clear();
@@ -126,7 +137,7 @@ export class ExportWorker {
         const job = await this.claim();
         // Stopped meanwhile: stop() fails the claimed job (it is still among the accepted ones).
         if (!job || this.stopped) break;
-        void this.run(job);
+        if (job !== 'refused') void this.run(job);
       }
     } catch (err) {
       this.log('warn', 'export worker could not claim a job', { error: (err as Error).message });
@@ -138,22 +149,51 @@ export class ExportWorker {
   /**
    * Round-robin by channel, not first come first served: the oldest job of the channel served
    * longest ago goes first, so that one channel's many requests do not hold another's behind them.
+   * A channel at EXPORT_MAX_RUNNING_PER_CHANNEL waits even with workers free: they are kept for the
+   * other channels' jobs, which would otherwise wait for one of its long exports to end.
+   * 'refused': the job claimed would take the exports past their disk cap, and was failed instead.
    */
-  private async claim(): Promise<ExportJob | null> {
-    const mine = [...this.accepted].filter(([id]) => !this.active.has(id));
+  private async claim(): Promise<ExportJob | 'refused' | null> {
+    const running = new Map<string, number>();
+    for (const { channelId } of this.active.values()) running.set(channelId, (running.get(channelId) ?? 0) + 1);
+    const cap = this.config.export.maxRunningPerChannel;
+    const mine = [...this.accepted].filter(([id, r]) => !this.active.has(id) && (running.get(r.channelId) ?? 0) < cap);
     if (!mine.length) return null;
     // `accepted` keeps the order of arrival; a stable sort keeps it within a channel.
     const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.channelId) ?? -1) - (this.lastClaimed.get(b.channelId) ?? -1)).map(([id]) => id);
-    const claimed = await claimJob(this.db, this.instanceId, order);
+    const claimed = await this.db.transaction(async (tx) => {
+      // Under one lock for every instance: two claims at once would each leave out the other's file.
+      await lockExportDisk(tx);
+      const job = await claimJob(tx, this.instanceId, order);
+      if (!job || !(await this.pastDiskCap(tx, job.id))) return job && { ...job, refused: false };
+      await failJob(tx, job.id, diskFull().message);
+      await this.audit.finished(job.id, 'failed', { message: diskFull().message }, tx);
+      return { ...job, refused: true };
+    });
     if (!claimed) return null;
     this.lastClaimed.set(claimed.channelId, ++this.claims);
+    if (claimed.refused) {
+      this.accepted.delete(claimed.id);
+      this.log('warn', 'export refused at its start: the disk set aside for exports is full', { jobId: claimed.id, code: diskFull().code });
+      return 'refused';
+    }
     return findJob(this.db, claimed.id);
+  }
+
+  /**
+   * The request was let in while the kept files were under the cap, but jobs queued since then,
+   * or running beside this one, may have filled it: the cap counts them too.
+   */
+  private async pastDiskCap(tx: EntityManager, jobId: string): Promise<boolean> {
+    const { kept, writing, job } = await exportDiskUse(tx, jobId);
+    const cap = this.config.export.maxDiskBytes;
+    return kept + writing >= cap || kept + writing + job > cap;
   }
 
   private async run(job: ExportJob): Promise<void> {
     const request = this.accepted.get(job.id);
     const controller = new AbortController();
-    this.active.set(job.id, controller);
+    this.active.set(job.id, { controller, channelId: job.channelId });
     const outPath = join(this.config.export.fileDir, `${job.id}.xlsx`);
     let lastWrite = 0;
     try {
@@ -200,7 +240,7 @@ export class ExportWorker {
    * Writes a job's next state, retried while the database is away (up to EXPORT_OUTCOME_RETRY_MS),
    * so that a blip does not leave the job `running` for good. Given up, or on any other failure,
    * the job leaves this instance (out of `accepted`): its heartbeat stops and the stale-job rule
-   * ends it. Returns whether the write was made.
+   * ends it, saying that its outcome could not be recorded. Returns whether the write was made.
    */
   private async persist(id: string, what: string, write: (tx: EntityManager) => Promise<void>): Promise<boolean> {
     const deadline = Date.now() + this.config.export.outcomeRetryMs;
@@ -212,6 +252,7 @@ export class ExportWorker {
         const retry = isDatabaseUnavailable(err) && !this.stopped && Date.now() + delay < deadline;
         if (!retry) {
           this.accepted.delete(id);
+          this.unrecorded.add(id);
           this.log('error', `could not record ${what}; the stale-job rule will end the job`, { jobId: id, error: (err as Error).message });
           return false;
         }
@@ -244,8 +285,10 @@ export class ExportWorker {
       await this.heartbeat();
       await this.failJobsOfDeadProcesses();
       const mine = [...this.accepted.keys()];
-      const stale = await failStaleJobs(this.db, this.config.export.staleJobMs, INTERRUPTED, mine);
-      for (const id of stale) await this.audit.finished(id, 'failed', { message: INTERRUPTED });
+      const reasons = Object.fromEntries([...this.unrecorded].map((id) => [id, UNRECORDED]));
+      const stale = await failStaleJobs(this.db, this.config.export.staleJobMs, INTERRUPTED, mine, reasons);
+      for (const { id, error } of stale) await this.audit.finished(id, 'failed', { message: error });
+      await this.forgetSettled();
       for (const id of await expireJobs(this.db)) await rm(join(this.config.export.fileDir, `${id}.xlsx`), { force: true });
       await this.removeOrphans();
       void this.kick();
@@ -265,8 +308,15 @@ export class ExportWorker {
     for (const id of mine) {
       if (alive.has(id) || !this.accepted.has(id)) continue;
       this.accepted.delete(id);
-      this.active.get(id)?.abort(new Error('the job is no longer running'));
+      this.active.get(id)?.controller.abort(new Error('the job is no longer running'));
     }
+  }
+
+  /** The unrecorded jobs that have ended meanwhile, here or elsewhere: nothing is left to tell of them. */
+  private async forgetSettled(): Promise<void> {
+    if (!this.unrecorded.size) return;
+    const status = await jobStatuses(this.db, [...this.unrecorded]);
+    for (const id of this.unrecorded) if (status.get(id) !== 'queued' && status.get(id) !== 'running') this.unrecorded.delete(id);
   }
 
   /**
