@@ -63,6 +63,32 @@ describe('BatchApplier: batches parsed and applied on a worker thread', () => {
     expect(await stored(0)).toEqual([6]);
   });
 
+  it('sends a letter once though its batch fails twice and is retried: the checkpoint has not moved, but this process sent it', async () => {
+    const quick = new BatchApplier({ databaseUrl: db.url, poolSize: 1, statementTimeoutMs: 300 });
+    await quick.ready();
+    // The letter goes out, then the batch's transaction waits on the held table and fails past its statement limit.
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE dead_letters IN ACCESS EXCLUSIVE MODE');
+    const batch = () => packMessages([message(0, event('w-5', 'userChat.opened', { assignment: 'auto' }), 'uc-r'), message(1, 'broken, and retried', 'uc-r')]);
+    const checkpoint = { consumer: 'g', topic: 't', partition: 3, firstOffset: 0, nextOffset: 2 };
+    const sends: string[][] = [];
+    const send = async (letters: DeadLetterOut[]) => void sends.push(letters.map((l) => l.offset));
+    try {
+      for (let attempt = 1; attempt <= 2; attempt++) await expect(quick.apply('proj_1', checkpoint, batch(), send)).rejects.toThrow(/statement timeout/);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    // The third try on another worker of the process, as BatchAppliers may hand it to any.
+    expect(await applier.apply('proj_1', checkpoint, batch(), send)).toMatchObject({ applied: 1, deadLettered: 1 });
+    expect(sends).toEqual([['1']]);
+    expect(await stored(3)).toEqual([2]);
+    expect(await db.dataSource.query(`SELECT position FROM dead_letters WHERE source = 'kafka:t/3'`)).toEqual([{ position: '1' }]);
+    await quick.close();
+  }, 20_000);
+
   it('fails the batch, and stores nothing of it, when the dead letters could not be sent', async () => {
     const messages = [message(0, event('w-3', 'userChat.opened', { assignment: 'auto' })), message(1, 'not json either')];
     await expect(

@@ -4,6 +4,7 @@ import { startTypeScriptWorker } from '@casestats/config';
 import type { BatchStats } from '@casestats/projection-write';
 import type { ApplySource, ApplyWorkerData, FromApplyWorker, ToApplyWorker } from './apply.protocol';
 import { FetchedBatch, keyOf } from './message-split';
+import { sentLetters } from './sent-letters';
 
 /** An invalid message, for the dead-letter topic: its key, value and offset as fetched, and why. */
 export interface DeadLetterOut {
@@ -15,6 +16,8 @@ export interface DeadLetterOut {
 }
 
 interface Pending {
+  schema: string;
+  from: ApplySource;
   fetched: FetchedBatch;
   sendDeadLetters: (letters: DeadLetterOut[]) => Promise<void>;
   resolve: (stats: BatchStats) => void;
@@ -47,7 +50,7 @@ export class BatchApplier {
     const id = this.nextId++;
     const { batch } = fetched;
     return new Promise<BatchStats>((resolve, reject) => {
-      this.pending.set(id, { fetched, sendDeadLetters, resolve, reject });
+      this.pending.set(id, { schema, from, fetched, sendDeadLetters, resolve, reject });
       worker.postMessage({ kind: 'apply', id, schema, from, batch } satisfies ToApplyWorker, [batch.values]);
     });
   }
@@ -100,8 +103,12 @@ export class BatchApplier {
         code,
         reason,
       }));
-      p.sendDeadLetters(letters).then(
-        () => worker.postMessage({ kind: 'dead-letters-sent', id: m.id } satisfies ToApplyWorker),
+      const unsent = sentLetters.unsent(this.data.databaseUrl, p.schema, p.from, letters);
+      (unsent.length ? p.sendDeadLetters(unsent) : Promise.resolve()).then(
+        () => {
+          sentLetters.sent(this.data.databaseUrl, p.schema, p.from, unsent);
+          worker.postMessage({ kind: 'dead-letters-sent', id: m.id } satisfies ToApplyWorker);
+        },
         (err: Error) => worker.postMessage({ kind: 'dead-letters-sent', id: m.id, error: err.message } satisfies ToApplyWorker),
       );
       return;
