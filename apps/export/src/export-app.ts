@@ -38,8 +38,21 @@ export async function startExportServer(config: Config, db: DataSource, log: Log
   // handler closed the app and re-sent the signal, which killed the process before the worker had
   // ended its jobs: they stayed `running`, their partial files on disk.
   const worker = app.get<ExportWorker>(WORKER);
+  const dashboard = app.get<CaseDashboard>(DASHBOARD);
   await worker.start();
-  await app.listen(port, config.export.host);
+  try {
+    await app.listen(port, config.export.host);
+  } catch (err) {
+    // Nothing may outlive a server that did not start: the worker's timer and the dashboard's
+    // cache kept `serve` and `start` running after EADDRINUSE, instead of failing (exit 1).
+    await worker.stop().catch(() => undefined);
+    dashboard.close();
+    await app.close().catch(() => undefined);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${config.export.host} is in use: stop what holds it, or set EXPORT_PORT to a free port`);
+    if (code === 'EACCES') throw new Error(`port ${port} on ${config.export.host} is not allowed to this user: set EXPORT_PORT to a port above 1023`);
+    throw err;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.export.host === '0.0.0.0' ? '127.0.0.1' : config.export.host}:${address.port}`;
   log('info', 'export app listening', { url });
@@ -49,7 +62,7 @@ export async function startExportServer(config: Config, db: DataSource, log: Log
     worker,
     async close() {
       await worker.stop();
-      app.get<CaseDashboard>(DASHBOARD).close();
+      dashboard.close();
       await app.close();
     },
   };

@@ -52,7 +52,11 @@ export async function startCommand(opts: StartOptions, config: Config, io: CliIo
       now,
       (_completed, error) => error && io.err(`sweeper: ${error.message}`),
     );
-    const web = await startExportServer(config, db.dataSource);
+    // A server that does not start (its port in use) fails the command: nothing started before it may keep the process up.
+    const web = await startExportServer(config, db.dataSource).catch((err) => {
+      sweeper.stop();
+      throw err;
+    });
     const demoToken = (channelId: string) =>
       signMemberToken(
         { memberId: 'demo', name: 'Demo 운영자', channelId, permissions: ['caseStats:download'], expiresIn: '7d' },
@@ -91,7 +95,13 @@ export async function startCommand(opts: StartOptions, config: Config, io: CliIo
     };
     // With a broker, the simulator publishes and the projector consumes: the production path.
     const kafkaMode = config.kafka.brokers.length > 0;
-    const projector = kafkaMode ? await startProjector(config, db.dataSource) : null;
+    const projector = kafkaMode
+      ? await startProjector(config, db.dataSource).catch(async (err) => {
+          sweeper.stop();
+          await web.close();
+          throw err;
+        })
+      : null;
     if (projector) {
       sweeper.stop(); // the projector runs its own
       io.err(`projector consuming ${config.kafka.topic} on ${config.kafka.brokers.join(',')}; health on ${projector.url}/health`);
