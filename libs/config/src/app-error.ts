@@ -76,7 +76,12 @@ export function httpStatusOf(err: unknown): number {
   return err instanceof AppError ? HTTP_STATUS[err.code] : 500;
 }
 
-/** CLI: 2 for invalid input (the message says what is wrong), 1 for any other failure. */
+/**
+ * CLI and processes: 2 for invalid input (the message says what is wrong), 1 for any other
+ * failure. A missing or invalid setting (CONFIG.INVALID: no EXPORT_JWT_SECRET, a bad EXPORT_PORT)
+ * is invalid input too, as a missing KAFKA_BROKERS always was: running again cannot help, fixing
+ * the setting does. (Over HTTP it stays a 500: the caller of the API did nothing wrong.)
+ */
 export function exitCodeOf(err: unknown): number {
-  return err instanceof AppError && HTTP_STATUS[err.code] === 400 ? 2 : 1;
+  return err instanceof AppError && (HTTP_STATUS[err.code] === 400 || err.code === 'CONFIG.INVALID') ? 2 : 1;
 }

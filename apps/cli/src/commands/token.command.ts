@@ -1,5 +1,5 @@
-import { Config, requireJwtSecret } from '@casestats/config';
-import { DOWNLOAD_PERMISSION, signMemberToken } from '@casestats/export-app';
+import { AppError, Config, requireJwtSecret } from '@casestats/config';
+import { DOWNLOAD_PERMISSION, PERMISSIONS, signMemberToken } from '@casestats/export-app';
 import { CliIo } from '../cli-context';
 
 export interface TokenOptions {
@@ -12,6 +12,11 @@ export interface TokenOptions {
 
 /** `casestats token`: a bearer token signed with EXPORT_JWT_SECRET, for operators and local use. */
 export async function tokenCommand(opts: TokenOptions, config: Config, io: CliIo, now: () => number): Promise<number> {
+  // A misspelt permission grants nothing: the token would be refused with 403 long after it was handed out.
+  const unknown = (opts.permission ?? []).filter((p) => !PERMISSIONS.includes(p));
+  if (unknown.length) {
+    throw new AppError('INPUT.INVALID', `--permission: unknown ${unknown.map((p) => JSON.stringify(p)).join(', ')}; the permissions are ${PERMISSIONS.join(', ')}`);
+  }
   requireJwtSecret(config, 'a token for the export server');
   io.out(
     await signMemberToken(

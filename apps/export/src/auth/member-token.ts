@@ -6,6 +6,8 @@ export const DOWNLOAD_PERMISSION = 'caseStats:download';
 export const VIEW_PERMISSION = 'caseStats:view';
 /** Reading a channel's export audit log is a permission of its own: the log names every requester. */
 export const AUDIT_PERMISSION = 'caseStats:audit';
+/** Every permission a member token may carry: anything else grants nothing, so signing it is a mistake. */
+export const PERMISSIONS: readonly string[] = [DOWNLOAD_PERMISSION, VIEW_PERMISSION, AUDIT_PERMISSION];
 /** A token may live 30 days at most: one signed for years is a standing key to the channel's data. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 /** How far ahead of ours the signer's clock may run. */
