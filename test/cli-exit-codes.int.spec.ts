@@ -63,6 +63,55 @@ describe('casestats usage: --help, unknown options and bad values', () => {
     expect(r.stderr).toMatch(message);
     expect(r.code).toBe(2);
   }, 60_000);
+
+  it('a permission no guard knows is refused (exit 2), naming the valid ones; known ones are signed', async () => {
+    const env = { DATABASE_URL: db.url, EXPORT_JWT_SECRET: 'a-long-enough-test-secret' };
+    const bogus = await runCasestats(['token', '--channel', 'ch-1', '--member', 'm-1', '--permission', 'caseStats:download', '--permission', 'caseStats:bogus'], env);
+    expect(bogus.stderr).toMatch(/--permission: unknown "caseStats:bogus"; the permissions are caseStats:download, caseStats:view, caseStats:audit/);
+    expect(bogus.stdout).toBe('');
+    expect(bogus.code).toBe(2);
+    const known = await runCasestats(['token', '--channel', 'ch-1', '--member', 'm-1', '--permission', 'caseStats:view', '--permission', 'caseStats:audit'], env);
+    expect(known.code, known.stderr).toBe(0);
+    expect(known.stdout.trim().split('.')).toHaveLength(3);
+  }, 60_000);
+
+  it.each([
+    [['token', '--channel', 'ch-1', '--member', 'm-1'], { EXPORT_JWT_SECRET: '' }, /EXPORT_JWT_SECRET is not set/],
+    [['serve'], { EXPORT_JWT_SECRET: '' }, /EXPORT_JWT_SECRET is not set/],
+    [['projector'], { KAFKA_BROKERS: '' }, /KAFKA_BROKERS is required/],
+    [['rebuild'], { KAFKA_BROKERS: '' }, /KAFKA_BROKERS is required/],
+    [['migrate'], { EXPORT_PORT: 'not-a-port' }, /invalid configuration: EXPORT_PORT/],
+  ])('%j with a missing or invalid setting %j is invalid input: exit 2, as the README says', async (args, settings, message) => {
+    const r = await runCasestats(args, { DATABASE_URL: db.url, ...settings });
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(2);
+  }, 60_000);
+
+  it('feed and simulate to a folder that does not exist exit 1 and name it, not the .partial file', async () => {
+    const feed = await runCasestats(['feed', '--channel', 'ch-1', '--out', '/nonexistent/dir/x.ndjson'], { DATABASE_URL: db.url });
+    expect(feed.stderr).toMatch(/cannot write \/nonexistent\/dir\/x\.ndjson: the folder \/nonexistent\/dir does not exist/);
+    expect(feed.stderr).not.toMatch(/ENOENT|\.partial/);
+    expect(feed.code).toBe(1);
+    const simulate = await runCasestats(['simulate', '--chats', '1', '--out', '/nonexistent/dir/x.ndjson'], { DATABASE_URL: db.url });
+    expect(simulate.stderr).toMatch(/cannot write \/nonexistent\/dir\/x\.ndjson: the folder \/nonexistent\/dir does not exist/);
+    expect(simulate.stderr).not.toMatch(/ENOENT/);
+    expect(simulate.code).toBe(1);
+  }, 60_000);
+
+  it.each([['serve'], ['start', '--chats', '1', '--backfill', '0']])('%j on a busy port exits 1 and says so, instead of running on', async (...args) => {
+    // Something else holds EXPORT_PORT on EXPORT_HOST.
+    const blocker = createServer((s) => s.destroy());
+    const busy = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      const started = Date.now();
+      const r = await runCasestats(args, { DATABASE_URL: db.url, EXPORT_JWT_SECRET: 'a-long-enough-test-secret', EXPORT_HOST: '127.0.0.1', EXPORT_PORT: String(busy), KAFKA_BROKERS: '' }, 40_000);
+      expect(r.stderr).toMatch(new RegExp(`casestats ${args[0]}: port ${busy} on 127\\.0\\.0\\.1 is in use`));
+      expect(r.code, r.stderr).toBe(1);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
 });
 
 describe('casestats exit codes on the embedded PostgreSQL (DATABASE_URL unset)', () => {

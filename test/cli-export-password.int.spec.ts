@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -103,5 +103,52 @@ describe('casestats export: the password without argv, the language, and the aud
     });
     expect(rows.at(-1)).toMatchObject({ member_name: user, outcome: 'refused', error_code: 'EXPORT.TOO_MANY_ROWS', row_count: 7 });
     expect(JSON.stringify(rows)).not.toContain(PASSWORD);
+  }, 180_000);
+
+  it('audits refused CLI requests like refused API requests (still exit 2), but not a channel id that names no channel', async () => {
+    const args = (from: string, to: string, reason?: string, channel = 'ch-1') => [
+      'export', '--channel', channel, '--from', from, '--to', to, ...(reason === undefined ? [] : ['--reason', reason]), '--password', PASSWORD, '--out', join(dir, 'refused.xlsx'),
+    ];
+    const c = new Client({ connectionString: db.url });
+    await c.connect();
+    const before = Number((await c.query(`SELECT coalesce(max(id), 0) AS id FROM export_audit`)).rows[0].id);
+    const tooLong = await runCasestats(args('2025-06-26', '2025-12-27', 'refusal audit'), env);
+    expect(tooLong.stderr).toMatch(/six months at most/);
+    expect(tooLong.code).toBe(2);
+    const noReason = await runCasestats(args('2025-07-01', '2025-07-31'), env);
+    expect(noReason.stderr).toMatch(/reason is required/);
+    expect(noReason.code).toBe(2);
+    const badChannel = await runCasestats(args('2025-07-01', '2025-07-31', 'bad channel', 'ch\u0001x'), env);
+    expect(badChannel.stderr).toMatch(/--channel: the channel id must be/);
+    expect(badChannel.code).toBe(2);
+
+    const { rows } = await c.query(
+      `SELECT member_id, member_name, channel_id, from_date, to_date, reason, outcome, http_status, error_code
+         FROM export_audit WHERE id > $1 ORDER BY id`,
+      [before],
+    );
+    await c.end();
+    const user = userInfo().username;
+    expect(rows).toEqual([
+      { member_id: 'cli', member_name: user, channel_id: 'ch-1', from_date: '2025-06-26', to_date: '2025-12-27', reason: 'refusal audit', outcome: 'refused', http_status: 400, error_code: 'EXPORT.RANGE_TOO_LONG' },
+      { member_id: 'cli', member_name: user, channel_id: 'ch-1', from_date: '2025-07-01', to_date: '2025-07-31', reason: null, outcome: 'refused', http_status: 400, error_code: 'EXPORT.BAD_REASON' },
+    ]);
+    expect(readdirSync(dir)).not.toContain('refused.xlsx');
+  }, 180_000);
+
+  it('warns on stderr when the range holds no case, and still writes the (empty) file: exit 0', async () => {
+    const future = await runCasestats(['export', '--channel', 'ch-1', '--from', '2030-01-01', '--to', '2030-01-31', '--reason', 'empty', '--password', PASSWORD, '--out', join(dir, 'future.xlsx')], env);
+    expect(future.code, future.stderr).toBe(0);
+    expect(future.stderr).toMatch(/warning: the range 2030-01-01 to 2030-01-31 holds no case of channel ch-1; the file has its headers only/);
+    expect(future.stdout).toMatch(/wrote .*future\.xlsx: 0 case rows/);
+    expect(await caseIds('future.xlsx')).toBe(0);
+
+    const filtered = await runCasestats([...base('nobody.xlsx'), '--password', PASSWORD, '--team', 'no-such-team'], env);
+    expect(filtered.code, filtered.stderr).toBe(0);
+    expect(filtered.stderr).toMatch(/holds no case of channel ch-1 with these filters/);
+
+    const some = await runCasestats([...base('some.xlsx'), '--password', PASSWORD], env);
+    expect(some.code, some.stderr).toBe(0);
+    expect(some.stderr).not.toMatch(/warning/);
   }, 180_000);
 });

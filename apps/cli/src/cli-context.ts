@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Config, loadConfig } from '@casestats/config';
 import { Database, OpenDatabaseOptions, migrate, openDatabase } from '@casestats/read-model';
 import { CliIo } from './cli-io';
@@ -22,4 +24,24 @@ export async function withDatabase<T>(
 
 export function configFromEnv(): Config {
   return loadConfig();
+}
+
+/**
+ * The folder of a file a command writes (export, feed, simulate): a missing or read-only one fails
+ * before the database opens, naming it (exit 1), instead of a bare ENOENT of a `.partial` file.
+ */
+export function assertWritableFolder(out: string): void {
+  const folder = dirname(out);
+  let isDir = false;
+  try {
+    isDir = statSync(folder).isDirectory();
+  } catch {
+    throw new Error(`cannot write ${out}: the folder ${folder} does not exist`);
+  }
+  if (!isDir) throw new Error(`cannot write ${out}: ${folder} is not a folder`);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new Error(`cannot write ${out}: the folder ${folder} is not writable`);
+  }
 }

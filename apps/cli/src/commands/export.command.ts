@@ -1,12 +1,12 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { AppError, Config } from '@casestats/config';
+import { AppError, Config, exitCodeOf } from '@casestats/config';
 import { activeSchema, countCases } from '@casestats/read-model';
 import { ExportLanguage, assertWithinRowCap, runExport, validateExportRequest } from '@casestats/export';
 import { AuditLog } from '@casestats/export-jobs';
-import { CliIo, withDatabase } from '../cli-context';
+import { CliIo, assertWritableFolder, withDatabase } from '../cli-context';
 
 export interface ExportOptions {
   channel: string;
@@ -41,20 +41,21 @@ async function password(opts: ExportOptions, config: Config, io: CliIo): Promise
   return io.askSecret?.('password for the file (4 to 64 letters and digits): ');
 }
 
-/** A missing or read-only folder fails before the database opens, naming it (exit 1). */
-function assertWritableFolder(out: string): void {
-  const folder = dirname(out);
-  let isDir = false;
+/**
+ * A channel id as the events carry them, as the export API's guard checks it: 1-128 characters,
+ * no control character (PostgreSQL refuses NUL), no lone surrogate.
+ */
+const CHANNEL_ID = /^[^\p{Cc}\p{Cs}]{1,128}$/u;
+
+/**
+ * A refused request in the channel's audit log. The refusal is the outcome that matters (exit 2):
+ * a database that cannot take its line is said, not turned into a failure of another kind.
+ */
+async function recordRefusal(config: Config, io: CliIo, who: NonNullable<Parameters<AuditLog['refused']>[0]>, channelId: string, audited: Record<string, unknown>, err: unknown): Promise<void> {
   try {
-    isDir = statSync(folder).isDirectory();
-  } catch {
-    throw new Error(`cannot write ${out}: the folder ${folder} does not exist`);
-  }
-  if (!isDir) throw new Error(`cannot write ${out}: ${folder} is not a folder`);
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch {
-    throw new Error(`cannot write ${out}: the folder ${folder} is not writable`);
+    await withDatabase(config, io, ({ dataSource }) => new AuditLog(dataSource).refused(who, channelId, audited, err));
+  } catch (auditErr) {
+    io.err(`casestats export: the refusal could not be recorded in the audit log: ${auditErr instanceof Error ? auditErr.message : String(auditErr)}`);
   }
 }
 
@@ -74,14 +75,25 @@ export async function exportCommand(opts: ExportOptions, config: Config, io: Cli
       userChatStates: opts.chatState,
     },
   };
-  const request = validateExportRequest(opts.channel, { ...body, password: await password(opts, config, io) }, config.export);
+  // In the channel's audit log like an API export: who is `cli` and the user of this machine.
+  const who = { id: 'cli', name: userInfo().username, channelId: opts.channel, permissions: [] };
+  const audited = { ...body, filters: Object.fromEntries(Object.entries(body.filters).filter(([, v]) => v?.length)) };
+  if (!CHANNEL_ID.test(opts.channel)) {
+    // Not audited: there is no channel whose log it could go into.
+    throw new AppError('INPUT.INVALID', '--channel: the channel id must be 1 to 128 characters of well-formed text without control characters');
+  }
+  let request: ReturnType<typeof validateExportRequest>;
+  try {
+    request = validateExportRequest(opts.channel, { ...body, password: await password(opts, config, io) }, config.export);
+  } catch (err) {
+    // Refused like an API request, and audited like one: the database opens for the audit line only.
+    if (exitCodeOf(err) === 2) await recordRefusal(config, io, who, opts.channel, audited, err);
+    throw err;
+  }
   const out = resolve(opts.out);
   assertWritableFolder(out);
   return withDatabase(config, io, async ({ dataSource }) => {
-    // In the channel's audit log like an API export: who is `cli` and the user of this machine.
     const audit = new AuditLog(dataSource);
-    const who = { id: 'cli', name: userInfo().username, channelId: opts.channel, permissions: [] };
-    const audited = { ...body, filters: Object.fromEntries(Object.entries(body.filters).filter(([, v]) => v?.length)) };
     const schema = await activeSchema(dataSource);
     const count = await countCases(dataSource, schema, request.selection);
     try {
@@ -93,6 +105,12 @@ export async function exportCommand(opts: ExportOptions, config: Config, io: Cli
     }
     const runId = randomUUID();
     await audit.accepted(who, opts.channel, audited, runId, count);
+    if (count === 0) {
+      // Still written (an empty export is a legitimate answer), but never silently: a future or
+      // mistyped range, or a filter matching nothing, looked like a successful export.
+      const filtered = Object.keys(audited.filters).length ? ' with these filters' : '';
+      io.err(`casestats export: warning: the range ${request.from} to ${request.to} holds no case of channel ${opts.channel}${filtered}; the file has its headers only`);
+    }
     // Ctrl-C or SIGTERM stops the export where it stands, and runExport removes its partial file
     // (Node's default, exiting at once, left it behind).
     const stop = new AbortController();

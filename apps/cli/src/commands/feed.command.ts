@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Config } from '@casestats/config';
 import { caseUrlBuilder } from '@casestats/export';
 import { FEED_MAX_LIMIT, parseFeedLimit, readCaseFeedJson } from '@casestats/read-model';
-import { CliIo, withDatabase } from '../cli-context';
+import { CliIo, assertWritableFolder, withDatabase } from '../cli-context';
 
 export interface FeedOptions {
   channel: string;
@@ -22,6 +22,7 @@ export interface FeedOptions {
 export async function feedCommand(opts: FeedOptions, config: Config, io: CliIo): Promise<number> {
   const limit = parseFeedLimit(opts.limit === undefined ? FEED_MAX_LIMIT : String(opts.limit));
   const out = resolve(opts.out);
+  assertWritableFolder(out);
   const partial = `${out}.partial`;
   const caseUrl = caseUrlBuilder(config.export.caseUrlTemplate);
   return withDatabase(config, io, async ({ dataSource }) => {

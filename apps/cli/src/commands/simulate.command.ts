@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { AppError, Config } from '@casestats/config';
 import { simulate } from '@casestats/simulator';
 import { createKafka, publishEvents } from '@casestats/source-kafka';
-import { CliIo } from '../cli-context';
+import { CliIo, assertWritableFolder } from '../cli-context';
 
 export interface SimulateOptions {
   chats: number;
@@ -24,6 +25,7 @@ export async function simulateCommand(opts: SimulateOptions, config: Config, io:
     return 0;
   }
   if (!opts.out) throw new AppError('INPUT.INVALID', 'give --out FILE.ndjson or --to-kafka');
+  assertWritableFolder(resolve(opts.out));
   const out = createWriteStream(opts.out);
   // An unwritable path fails the command (exit 1) instead of an unhandled stream error.
   const done = finished(out);
