@@ -23,10 +23,11 @@ export function promptHidden(input: ReadStream, output: NodeJS.WritableStream, q
         else if (ch >= ' ') value += ch;
       }
     };
-    output.write(question);
     input.setEncoding('utf8');
     input.setRawMode(true);
     input.resume();
     input.on('data', onData);
+    // Asked only once the echo is off: a password typed (or pasted) as the prompt shows was echoed.
+    output.write(question);
   });
 }
