@@ -219,8 +219,10 @@ async function fileRate(file: string, n: number): Promise<number> {
   const ds = createDataSource(db.url);
   await ds.initialize();
   await migrate(ds);
+  // As `casestats project` calls it: the configured apply threads, given, not left to the default.
+  const { applyThreads } = loadConfig({ DATABASE_URL: db.url }).projector;
   const started = performance.now();
-  const stats = await projectEventsFile(ds, 'proj_1', file);
+  const stats = await projectEventsFile(ds, 'proj_1', file, { applyThreads });
   const seconds = (performance.now() - started) / 1000;
   await ds.destroy();
   await db.drop();

@@ -34,4 +34,29 @@ describe('casestats project: what it prints', () => {
     expect(r.stdout).toContain('… and 5 more dead letter(s)');
     expect(r.stdout).toMatch(/^25 applied, 0 duplicate, 25 invalid/m);
   }, 120_000);
+
+  it('says how far a long file got on stderr, every --progress-every-ms (5 s unless given, so none on a short file)', async () => {
+    const event = (i: number) =>
+      JSON.stringify({ id: `pg-${i}`, type: 'userChat.created', version: 2, occurredAt: '2025-08-01T00:00:00.000Z', channelId: 'ch-pg', userChatId: `uc-pg-${i}`, data: { user: { id: `u-${i}`, name: 'P' }, medium: { name: 'email' } } });
+    const file = join(dir, 'progress.ndjson');
+    writeFileSync(file, Array.from({ length: 300 }, (_, i) => event(i)).join('\n'));
+    const progress = /^project: (\d+) lines read, (\d+) applied, (\d+) invalid \((\d+) lines\/s\)$/m;
+
+    const quiet = await runCasestats(['project', '--events', file], { DATABASE_URL: db.url });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).not.toMatch(progress);
+
+    const told = await runCasestats(['project', '--events', file, '--progress-every-ms', '0'], { DATABASE_URL: db.url });
+    expect(told.code, told.stderr).toBe(0);
+    const said = progress.exec(told.stderr);
+    expect(said, told.stderr).not.toBeNull();
+    const [, lines, applied, invalid] = (said ?? []).map(Number);
+    expect(lines).toBeGreaterThan(0);
+    expect(lines).toBeLessThanOrEqual(300);
+    // The second run finds every event applied already: duplicates, neither applied nor invalid.
+    expect(applied + invalid).toBe(0);
+    expect(told.stdout).toMatch(/^0 applied, 300 duplicate, 0 invalid/m);
+    // A tuning knob, not part of the usage.
+    expect((await runCasestats(['project', '--help'])).stdout).not.toContain('--progress-every-ms');
+  }, 120_000);
 });

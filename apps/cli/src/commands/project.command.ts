@@ -6,10 +6,12 @@ import { CliIo, withDatabase } from '../cli-context';
 
 export interface ProjectOptions {
   events: string;
+  /** How often a long file reports how far it got (PROGRESS_EVERY_MS unless given; the hidden --progress-every-ms). */
+  progressEveryMs?: number;
 }
 
 /** How often a long file reports how far it got (on stderr). */
-const PROGRESS_EVERY_MS = 5000;
+export const PROGRESS_EVERY_MS = 5000;
 /** Dead letters printed one by one; past this many only their total. */
 const LETTERS_SHOWN = 20;
 
@@ -32,10 +34,11 @@ export async function projectCommand(opts: ProjectOptions, config: Config, io: C
     const schema = await activeSchema(dataSource);
     const started = now();
     let reported = started;
+    const every = opts.progressEveryMs ?? PROGRESS_EVERY_MS;
     const onProgress = (stats: FileProjectionStats) => {
-      if (now() - reported < PROGRESS_EVERY_MS) return;
+      if (now() - reported < every) return;
       reported = now();
-      const rate = Math.round(stats.lines / ((reported - started) / 1000));
+      const rate = Math.round(stats.lines / Math.max(0.001, (reported - started) / 1000));
       io.err(`project: ${stats.lines} lines read, ${stats.applied} applied, ${stats.invalid} invalid (${rate} lines/s)`);
     };
     const letters = new FirstLetters();
