@@ -514,6 +514,29 @@ describe('the export page in real headless Chromium', () => {
     await context.close();
   }, 60_000);
 
+  it('counts the reason in characters, as the server does: 500 emoji are sent, 501 are refused with their count', async () => {
+    const { context, page, posts, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    await fillForm(page, '2025-07-01', '2025-07-31', 'Secret42');
+    const emoji = '\u{1f600}';
+    // A textarea's maxlength counts UTF-16 units: it stopped at 250 emoji, and the server takes 500.
+    await page.locator('#reason').fill(emoji.repeat(501));
+    expect([...(await page.locator('#reason').inputValue())].length).toBe(501);
+    expect(await page.locator('#reason-count').textContent()).toBe('501 / 500자');
+    await page.locator('#submit').click();
+    await expect.poll(() => page.locator('[data-error-for="reason"]').textContent()).toBe('다운로드 사유는 500자 이내로 입력하세요. 지금 501자예요.');
+    expect(posts).toEqual([]);
+
+    await page.locator('#reason').fill(emoji.repeat(500));
+    expect(await page.locator('#reason-count').textContent()).toBe('500 / 500자');
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/case-exports'));
+    await page.locator('#submit').click();
+    expect((await answer).status()).toBe(202);
+    expect(posts.map((b) => [...String(b.reason)].length)).toEqual([500]);
+    await expect.poll(() => page.locator('#progress-text').textContent(), { timeout: 30_000 }).toMatch(/^완료/);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('styles the sign-in form, and at 390 px keeps every button on one line and the page within the screen', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ko-KR', timezoneId: ZONE });
     const page = await newPage(context);

@@ -2,7 +2,7 @@
 // and styles from itself only). The server validates everything again; these checks only put the
 // message next to the field sooner.
 import { CHECKS, LABEL, OPTIONS, PICKERS, T } from './messages.js';
-import { earlier, formatBytes, latestTo, normalizeDate, todayIn } from './format.js';
+import { MAX_REASON, earlier, formatBytes, latestTo, normalizeDate, reasonChars, todayIn } from './format.js';
 import { problemWords } from './problems.js';
 import { renderRecentRows } from './recent.js';
 import { createDashboard } from './dashboard.js';
@@ -33,8 +33,16 @@ const pickers = {}; // the filters' by name (PICKERS), and the time zone's
 const dash = createDashboard({ $, call: (path) => call(path), t: (...a) => t(...a), lang: () => lang, channel: () => member.channelId, view: () => dashView(), onView: (v) => writeUrl(v) });
 const { authMessage, codeMessage, answerProblems, jobError, clientProblems, dateProblems } = problemWords({ t, rules: () => rules, member: () => member, expired, permission: PERMISSION });
 
+// Counted in characters, as the server counts: no maxlength, which counts UTF-16 units.
+function showReasonCount() {
+  const n = reasonChars($('reason').value);
+  $('reason-count').textContent = t('reasonCount', n);
+  $('reason-count').classList.toggle('over', n > MAX_REASON);
+}
+
 function applyLanguage() {
   document.documentElement.lang = lang;
+  showReasonCount();
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
   document.querySelectorAll('[data-i18n-label]').forEach((el) => el.setAttribute('aria-label', t(el.dataset.i18nLabel)));
   // The button names the language it switches to, in that language, and says so to a screen reader.
@@ -501,6 +509,7 @@ async function init() {
   document.querySelectorAll('input.picker').forEach((p) => p.addEventListener('change', () => pickDate(p)));
   $('export-form').addEventListener('submit', submit);
   $('export-form').addEventListener('change', viewChanged);
+  $('reason').addEventListener('input', showReasonCount);
   $('more-cases').addEventListener('click', () => dash.more());
   $('open-download').addEventListener('click', openDownload);
   $('close-download').addEventListener('click', () => $('download-dialog').close());

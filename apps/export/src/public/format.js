@@ -46,10 +46,21 @@ export function formatBytes(bytes, locale) {
   return `${bytes.toLocaleString(locale)} B`;
 }
 
+/** The server's limit on a reason (export.md), in characters. */
+export const MAX_REASON = 500;
+
+/**
+ * A reason's length as the server counts it: characters (code points) once trimmed. Not UTF-16
+ * units, which a textarea's maxlength counts: it stopped 500 emoji at 250, and the server takes 500.
+ */
+export function reasonChars(text) {
+  return [...text.trim()].length;
+}
+
 /** What a person reads as the reason: no spaces or invisible characters alone; length in characters, as the server counts. */
 export function reasonLength(text) {
   const visible = text.replace(/[\s\u200b-\u200d\u2060\ufeff]/g, '');
-  return visible ? [...text.trim()].length : 0;
+  return visible ? reasonChars(text) : 0;
 }
 
 /** Seconds as people read them: "1시간 5분", "3m 20s", "45초"; null → "–". Two largest units only. */

@@ -1,7 +1,7 @@
 // What the page says about a request: the checks made before it is sent, and the API's refusals
 // and failed jobs in the page's words. The server checks everything again.
 import { LABEL } from './messages.js';
-import { latestTo, normalizeDate, reasonLength, todayIn } from './format.js';
+import { MAX_REASON, latestTo, normalizeDate, reasonLength, todayIn } from './format.js';
 
 /** `t`: the words of the page's language; `rules()`, `member()`: the current export rules and signed-in claims. */
 export function problemWords({ t, rules, member, expired, permission }) {
@@ -84,7 +84,7 @@ export function problemWords({ t, rules, member, expired, permission }) {
     else if (confirm !== body.password) out.push({ field: 'passwordConfirm', message: t('passwordMismatch') });
     const reason = reasonLength(body.reason);
     if (!reason) out.push({ field: 'reason', message: t('needReason') });
-    else if (reason > 500) out.push({ field: 'reason', message: t('reasonTooLong') });
+    else if (reason > MAX_REASON) out.push({ field: 'reason', message: t('reasonTooLong', reason) });
     return out;
   }
 
