@@ -1,3 +1,4 @@
+import { Query, type PoolClient, type QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 import { assertSchemaName } from './projection-schema';
 import type { Sql } from '@casestats/pg';
@@ -110,12 +111,81 @@ const comparePositions = (a: FeedPosition, b: FeedPosition) => {
 export { comparePositions as compareFeedPositions };
 
 /**
+ * Reads one window's rows of the found query (below) and hands back their positions, in order.
+ * The page's walk is one; how rows are read is the caller's (objects, or arrays streamed as they come).
+ */
+type FoundRows = (client: PoolClient, sql: string, params: unknown[]) => Promise<FeedPosition[]>;
+
+/**
  * One page of a channel's changes after `from`, in a repeatable-read snapshot: the bound and every
  * read agree. Log rows are taken a window at a time (their keys from the primary key alone, the
  * arrays only for the window), so log rows whose cases were all rewritten later are stepped over
  * without a page of them; `maxWindows` bounds one call's work (the page may then be short with
- * hasMore true). `select`: what a row's record holds, SQL over the case row `r` (all its columns unless given).
+ * hasMore true). `select`: SQL over the case row `r`, after the position's three columns.
  */
+async function walkCaseChanges(
+  db: DataSource,
+  schema: string,
+  channelId: string,
+  from: FeedPosition,
+  limit: number,
+  select: string,
+  found: FoundRows,
+  maxWindows = 12,
+): Promise<{ next: FeedPosition; hasMore: boolean }> {
+  const s = assertSchemaName(schema);
+  const runner = db.createQueryRunner('slave');
+  const client = (await runner.connect()) as PoolClient;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const { bound } = (await client.query<{ bound: string }>(FEED_BOUND)).rows[0];
+    let read = 0;
+    let at = from;
+    let window = 4;
+    for (let i = 0; i < maxWindows; i++, window = Math.min(window * 4, 4096)) {
+      // The window: up to `window` log rows from `at` on, below the bound; and whether more follow.
+      const keys = (
+        await client.query<{ xid: string; chunk: number }>(
+          `SELECT xid::text AS xid, chunk FROM ${s}.case_change_log
+            WHERE channel_id = $1 AND (xid, chunk) >= ($2::xid8, $3::int) AND xid < $4::xid8
+            ORDER BY xid, chunk LIMIT $5`,
+          [channelId, at.xid, at.chunk, bound, window + 1],
+        )
+      ).rows;
+      if (!keys.length) return { next: at, hasMore: false };
+      const last = keys[Math.min(window, keys.length) - 1];
+      const need = limit - read;
+      const positions = await found(
+        client,
+        // The case row by its key, one lookup per entry: as a plain join the planner, unable to tell an
+        // array's length, at times chose a parallel scan of the whole case table (1.5-2 s a page at 1M).
+        // LIMIT 1 (a no-op on the primary key) keeps the subquery from being flattened into that join.
+        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, c.*
+           FROM ${s}.case_change_log l
+           CROSS JOIN LATERAL unnest(l.case_ids) WITH ORDINALITY AS u(id, ord)
+           CROSS JOIN LATERAL (SELECT ${select} FROM ${s}.case_records r
+                                WHERE r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid LIMIT 1) c
+          WHERE l.channel_id = $1 AND (l.xid, l.chunk) >= ($2::xid8, $3::int) AND (l.xid, l.chunk) <= ($5::xid8, $6::int)
+            AND (l.xid, l.chunk, u.ord) > ($2::xid8, $3::int, $4::bigint)
+          ORDER BY l.xid, l.chunk, u.ord LIMIT $7`,
+        [channelId, at.xid, at.chunk, at.ord, last.xid, last.chunk, need],
+      );
+      read += positions.length;
+      // A full page says hasMore without looking further: one more row to prove it would cost the
+      // lookups of a whole next log row (the sort needs all of it), twice a page's work at 1000.
+      if (positions.length === need) return { next: positions[positions.length - 1], hasMore: true };
+      at = { xid: last.xid, chunk: last.chunk, ord: PAST_CHUNK };
+      if (keys.length <= window) return { next: at, hasMore: false };
+      if (read === limit) return { next: at, hasMore: true };
+    }
+    return { next: at, hasMore: true };
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** One page of a channel's changes after `from` (walkCaseChanges), each case row as an object: all its columns unless `select` says. */
 export async function readCaseChanges(
   db: DataSource,
   schema: string,
@@ -124,59 +194,75 @@ export async function readCaseChanges(
   limit: number,
   options: { maxWindows?: number; select?: string } = {},
 ): Promise<FeedPage> {
-  const s = assertSchemaName(schema);
-  const runner = db.createQueryRunner('slave');
-  await runner.connect();
-  try {
-    await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const [{ bound }] = await runner.query(FEED_BOUND);
-    const rows: FeedRow[] = [];
-    let at = from;
-    let window = 4;
-    for (let i = 0; i < (options.maxWindows ?? 12); i++, window = Math.min(window * 4, 4096)) {
-      // The window: up to `window` log rows from `at` on, below the bound; and whether more follow.
-      const keys: { xid: string; chunk: number }[] = await runner.query(
-        `SELECT xid::text AS xid, chunk FROM ${s}.case_change_log
-          WHERE channel_id = $1 AND (xid, chunk) >= ($2::xid8, $3::int) AND xid < $4::xid8
-          ORDER BY xid, chunk LIMIT $5`,
-        [channelId, at.xid, at.chunk, bound, window + 1],
-      );
-      if (!keys.length) return { rows, next: at, hasMore: false };
-      const last = keys[Math.min(window, keys.length) - 1];
-      const need = limit - rows.length;
-      const found: Record<string, unknown>[] = await runner.query(
-        // The case row by its key, one lookup per entry: as a plain join the planner, unable to tell an
-        // array's length, at times chose a parallel scan of the whole case table (1.5-2 s a page at 1M).
-        // LIMIT 1 (a no-op on the primary key) keeps the subquery from being flattened into that join.
-        `SELECT l.xid::text AS feed_xid, l.chunk AS feed_chunk, u.ord::int AS feed_ord, c.*
-           FROM ${s}.case_change_log l
-           CROSS JOIN LATERAL unnest(l.case_ids) WITH ORDINALITY AS u(id, ord)
-           CROSS JOIN LATERAL (SELECT ${options.select ?? 'r.*'} FROM ${s}.case_records r
-                                WHERE r.channel_id = l.channel_id AND r.user_chat_case_id = u.id AND r.xmin = l.xid::xid LIMIT 1) c
-          WHERE l.channel_id = $1 AND (l.xid, l.chunk) >= ($2::xid8, $3::int) AND (l.xid, l.chunk) <= ($5::xid8, $6::int)
-            AND (l.xid, l.chunk, u.ord) > ($2::xid8, $3::int, $4::bigint)
-          ORDER BY l.xid, l.chunk, u.ord LIMIT $7`,
-        [channelId, at.xid, at.chunk, at.ord, last.xid, last.chunk, need],
-      );
-      for (const r of found) {
-        const position = { xid: r.feed_xid as string, chunk: r.feed_chunk as number, ord: r.feed_ord as number };
-        delete r.feed_xid;
-        delete r.feed_chunk;
-        delete r.feed_ord;
-        rows.push({ position, record: r });
-      }
-      // A full page says hasMore without looking further: one more row to prove it would cost the
-      // lookups of a whole next log row (the sort needs all of it), twice a page's work at 1000.
-      if (found.length === need) return { rows, next: rows[rows.length - 1].position, hasMore: true };
-      at = { xid: last.xid, chunk: last.chunk, ord: PAST_CHUNK };
-      if (keys.length <= window) return { rows, next: at, hasMore: false };
-      if (rows.length === limit) return { rows, next: at, hasMore: true };
-    }
-    return { rows, next: at, hasMore: true };
-  } finally {
-    await runner.query('ROLLBACK').catch(() => undefined);
-    await runner.release();
-  }
+  const rows: FeedRow[] = [];
+  const page = await walkCaseChanges(
+    db,
+    schema,
+    channelId,
+    from,
+    limit,
+    options.select ?? 'r.*',
+    async (client, sql, params) => {
+      const found = (await client.query(sql, params)).rows as Record<string, unknown>[];
+      return found.map((r) => {
+        const { feed_xid, feed_chunk, feed_ord, ...record } = r;
+        const position = { xid: feed_xid as string, chunk: feed_chunk as number, ord: feed_ord as number };
+        rows.push({ position, record });
+        return position;
+      });
+    },
+    options.maxWindows,
+  );
+  return { rows, ...page };
+}
+
+/** A found row as pg's rowMode 'array' gives it with no type parsed: the position's three columns, then `select`'s. */
+export type FeedValues = readonly (string | null)[];
+
+const TEXT_AS_IS = { getTypeParser: () => (value: string) => value };
+
+/**
+ * One page of a channel's changes after `from` (walkCaseChanges), each row handed to `onRow` as its
+ * values' text the moment it arrives: Node works on a row while PostgreSQL looks up the next, where
+ * read whole a page waits for the last row first (BENCHMARKS.md, "Change feed").
+ */
+export async function streamCaseChanges(
+  db: DataSource,
+  schema: string,
+  channelId: string,
+  from: FeedPosition,
+  limit: number,
+  options: { select: string; onRow: (values: FeedValues) => void; maxWindows?: number },
+): Promise<{ next: FeedPosition; hasMore: boolean }> {
+  return walkCaseChanges(
+    db,
+    schema,
+    channelId,
+    from,
+    limit,
+    options.select,
+    (client, text, values) =>
+      new Promise<FeedPosition[]>((resolve, reject) => {
+        const positions: FeedPosition[] = [];
+        // Thrown inside pg's message handling, an error of onRow would break the connection: it is kept for the end.
+        let failed: unknown;
+        // rowMode is a config of pg's Query that its types declare only for client.query.
+        const query = new Query({ text, values, rowMode: 'array', types: TEXT_AS_IS } as QueryConfig);
+        query.on('row', (row: FeedValues) => {
+          if (failed !== undefined) return;
+          positions.push({ xid: row[0] as string, chunk: Number(row[1]), ord: Number(row[2]) });
+          try {
+            options.onRow(row);
+          } catch (err) {
+            failed = err ?? new Error('onRow failed');
+          }
+        });
+        query.on('error', reject);
+        query.on('end', () => (failed === undefined ? resolve(positions) : reject(failed)));
+        void client.query(query);
+      }),
+    options.maxWindows,
+  );
 }
 
 /**

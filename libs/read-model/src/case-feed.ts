@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { AppError } from '@casestats/config';
 import { activeSchema } from './projection-registry';
-import { FEED_START, readCaseChanges, type FeedPosition } from './case-changes.repository';
-import { type CaseItem, type CaseItemRow, caseItemColumns, caseItemJson } from './case-item.sql';
+import { FEED_START, streamCaseChanges, type FeedPosition } from './case-changes.repository';
+import { type CaseItem, type CaseUrl, caseItemColumns, caseItemWriter } from './case-item.sql';
 
 /**
  * The case change feed (GET /api/channels/{id}/case-changes, `casestats feed`): pages of a
@@ -84,24 +84,33 @@ export interface CaseFeedPage {
   restartReason?: string;
 }
 
-/** A page as it goes out: each item already JSON text (caseItemSql), serialised by PostgreSQL. */
+/** A page as it goes out: each item already JSON text (caseItemWriter). */
 export type CaseFeedJsonPage = Omit<CaseFeedPage, 'items'> & { itemsJson: string[] };
 
 const ITEM_COLUMNS = caseItemColumns('r');
+/** After the position's three columns (streamCaseChanges). */
+const ITEM_OFFSET = 3;
+const writers = new WeakMap<CaseUrl, ReturnType<typeof caseItemWriter>>();
 
 /** One page of the feed for `channelId` after `cursor` (none: from the beginning), its items as JSON text. */
 export async function readCaseFeedJson(
   db: DataSource,
-  request: { channelId: string; cursor?: string; limit: number; caseUrl: (channelId: string, userChatId: string) => string },
+  request: { channelId: string; cursor?: string; limit: number; caseUrl: CaseUrl },
 ): Promise<CaseFeedJsonPage> {
   const { channelId } = request;
   const from = request.cursor ? decodeFeedCursor(channelId, request.cursor) : null;
   const schema = await activeSchema(db);
   const generation = Number(schema.slice('proj_'.length));
   const restarted = from !== null && from.generation !== generation;
-  const page = await readCaseChanges(db, schema, channelId, from && !restarted ? from : FEED_START, request.limit, { select: ITEM_COLUMNS });
+  let write = writers.get(request.caseUrl);
+  if (!write) writers.set(request.caseUrl, (write = caseItemWriter(ITEM_OFFSET, request.caseUrl)));
+  const itemsJson: string[] = [];
+  const page = await streamCaseChanges(db, schema, channelId, from && !restarted ? from : FEED_START, request.limit, {
+    select: ITEM_COLUMNS,
+    onRow: (values) => itemsJson.push(write(values)),
+  });
   return {
-    itemsJson: page.rows.map((r) => caseItemJson(r.record as unknown as CaseItemRow, request.caseUrl)),
+    itemsJson,
     nextCursor: encodeFeedCursor(channelId, { generation, ...page.next }),
     hasMore: page.hasMore,
     ...(restarted && {

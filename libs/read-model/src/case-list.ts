@@ -8,7 +8,7 @@ import { type CaseItemRow, caseItemColumns } from './case-item.sql';
 export const CASE_LIST_MAX_LIMIT = 1000;
 
 export interface CaseListPage {
-  /** Each case's item (caseItemSql), without its link yet (caseItem). */
+  /** Each case's item columns (caseItemColumns), made into the item with its link by caseItem. */
   items: CaseItemRow[];
   /** Absent on the last page. */
   nextCursor?: string;
@@ -58,5 +58,5 @@ export async function readCaseListPage(db: DataSource, schema: string, sel: Case
   const page = more ? rows.slice(0, limit) : rows;
   const last = page[page.length - 1];
   const nextCursor = more ? encodeCursor(sel.channelId, last.list_key, last.id) : undefined;
-  return { items: page.map(({ item, item_channel_id, item_chat_id }) => ({ item, item_channel_id, item_chat_id })), ...(nextCursor && { nextCursor }) };
+  return { items: page, ...(nextCursor && { nextCursor }) };
 }
