@@ -67,13 +67,19 @@ describe('export jobs survive failures', () => {
     await db?.drop();
   });
 
-  it('a job whose server is killed mid-export ends failed with a reason, and leaves no file behind', async () => {
+  /** A job of a server process SIGKILLed while it writes the file: left running. */
+  async function killedMidExport(): Promise<string> {
     const { child, url } = await startChildServer(env());
     const { id } = (await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
     await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     expect((await jobRow(id)).status).toBe('running');
+    return id;
+  }
+
+  it('a job whose server is killed mid-export ends failed with a reason, and leaves no file behind', async () => {
+    const id = await killedMidExport();
 
     // Another instance notices the stopped heartbeat: the password died with the first one, so it cannot retry.
     const config = loadConfig({ ...env(), EXPORT_STALE_JOB_MS: '1500', EXPORT_MAINTENANCE_INTERVAL_MS: '200' });
@@ -91,12 +97,7 @@ describe('export jobs survive failures', () => {
   // above shortens the stale time, so the stale-job rule alone would pass it; here the restarted
   // server keeps the default (60 s) and must fail the killed process's job by itself, at once.
   it('a server restarted after a SIGKILL fails the killed process\'s running job at once, without waiting for the stale time', async () => {
-    const { child, url } = await startChildServer(env());
-    const { id } = (await (await api(url, '/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(BODY) })).json()) as { id: string };
-    await until(() => jobRow(id), (j) => j.status === 'running' && j.rows_written > 0);
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
-    expect((await jobRow(id)).status).toBe('running');
+    const id = await killedMidExport();
 
     // The default stale time and maintenance interval, whatever the environment running the tests says.
     const restarted = await startChildServer({ ...env(), EXPORT_STALE_JOB_MS: '60000', EXPORT_MAINTENANCE_INTERVAL_MS: '30000' });
