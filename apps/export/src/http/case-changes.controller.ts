@@ -23,7 +23,7 @@ export class CaseChangesController {
     this.caseUrl = caseUrlBuilder(config.export.caseUrlTemplate);
   }
 
-  /** The body is written as text: the items come serialised from PostgreSQL (readCaseFeedJson). */
+  /** The body is written as text: the items come as JSON text (readCaseFeedJson), not objects to serialise again. */
   @Get('case-changes')
   @Header('Content-Type', 'application/json; charset=utf-8')
   async changes(@Param('channelId') channelId: string, @Query('cursor') cursor: unknown, @Query('limit') limit: unknown) {
