@@ -1,4 +1,5 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -32,11 +33,11 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     const auth = init.token === undefined ? await token() : init.token;
     const res = await fetch(`${server.url}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...(init.headers as Record<string, string> | undefined) },
     });
     return res;
   };
-  const create = (body: object = BODY, init: { token?: string | null } = {}) =>
+  const create = (body: object = BODY, init: { token?: string | null; headers?: Record<string, string> } = {}) =>
     call('/api/channels/ch-1/case-exports', { method: 'POST', body: JSON.stringify(body), ...init });
   const waitFor = async (id: string, statuses = ['succeeded', 'failed'], channel = 'ch-1') => {
     for (let i = 0; i < 300; i++) {
@@ -185,6 +186,57 @@ describe('export API (real PostgreSQL, real HTTP)', () => {
     expect(audit.entries.some((e: { outcome: string; errorCode: string }) => e.outcome === 'refused' && e.errorCode === 'EXPORT.TOO_EARLY')).toBe(true);
     expect(audit.entries.some((e: { outcome: string }) => e.outcome === 'forbidden')).toBe(true);
     expect(JSON.stringify(audit)).not.toContain('Secret42');
+  });
+
+  describe("the file's own words follow Accept-Language (issue 21 item 12)", () => {
+    /** A POST with no Accept-Language at all: fetch would send `*` for one. */
+    const createBare = async () => {
+      const auth = await token();
+      const body = JSON.stringify(BODY);
+      return new Promise<{ status: number; id: string }>((resolve, reject) => {
+        const req = httpRequest(`${server.url}/api/channels/ch-1/case-exports`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${auth}` },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, id: JSON.parse(text).id }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    };
+    const book = async (id: string) => {
+      expect((await waitFor(id)).status).toBe('succeeded');
+      const file = await call(`/api/channels/ch-1/case-exports/${id}/file`);
+      const path = join(dir, `${id}.download.xlsx`);
+      writeFileSync(path, Buffer.from(await file.arrayBuffer()));
+      return readEncryptedXlsx(path, 'Secret42');
+    };
+    const labels = (b: Awaited<ReturnType<typeof book>>) => sheetObjects(b, 'Export info').map((r) => Object.values(r)[0]);
+
+    it('writes English for en-US,en;q=0.9, Korean without the header or for a language it does not have', async () => {
+      const en = await create(BODY, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+      const bare = await createBare();
+      const fr = await create(BODY, { headers: { 'accept-language': 'fr-FR,fr;q=0.9' } });
+      expect([en.status, bare.status, fr.status]).toEqual([202, 202, 202]);
+      const [english, korean, french] = await Promise.all([book((await j(en)).id), book(bare.id), book((await j(fr)).id)]);
+
+      expect(Object.keys(english.sheets)).toEqual(['Case data', 'User data', 'Export info', 'Field guide']);
+      expect(labels(english)).toEqual(['channel', 'from', 'to', 'timezone', 'filters', 'reason', 'exportedBy', 'exportedAt', 'asOf', 'textLimit', 'caseRows', 'userRows']);
+      expect(exportInfoOf(english)).toMatchObject({ reason: 'API test', exportedBy: '김팀장 (m-1)', caseRows: 7 });
+
+      for (const b of [korean, french]) {
+        expect(Object.keys(b.sheets)).toEqual(['Case data', 'User data', 'Export info', '필드 설명']);
+        expect(labels(b)).toContain('다운로드 사유');
+        expect(labels(b)).not.toContain('reason');
+        expect(exportInfoOf(b)).toMatchObject({ reason: 'API test', caseRows: 7 });
+      }
+      // The data and its keys are the same in either language.
+      const ids = (b: typeof english) => sheetObjects(b, 'Case data').map((r) => r.userChatCaseId);
+      expect(ids(english)).toEqual(ids(korean));
+      expect(ids(english)).toHaveLength(7);
+    });
   });
 
   it('never shows another channel a job, whatever id is guessed', async () => {

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream';
 import type { Response } from 'express';
 import { AuditorGuard, MemberGuard, MemberRequest } from '../auth/member.guard';
 import { AuditLog } from '@casestats/export-jobs';
+import { DEFAULT_EXPORT_LANGUAGE, type ExportLanguage } from '@casestats/export';
 import { ExportJobsService, jobView } from '../jobs/export-jobs.service';
 import { AUDIT, JOBS } from '../tokens';
 
@@ -13,15 +14,24 @@ function contentDisposition(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
 }
 
+/** Express's own negotiation (the `negotiator` package): `en-US,en;q=0.9` is English, none or `fr` Korean. */
+export function fileLanguage(req: Pick<MemberRequest, 'acceptsLanguages'>): ExportLanguage {
+  return (req.acceptsLanguages('ko', 'en') || DEFAULT_EXPORT_LANGUAGE) as ExportLanguage;
+}
+
 @Controller('api/channels/:channelId')
 @UseGuards(MemberGuard)
 export class CaseExportsController {
   constructor(@Inject(JOBS) private readonly jobs: ExportJobsService) {}
 
+  /**
+   * The file's own words (Export info, the field guide) are in the requester's language, as the
+   * Accept-Language header asks (the page sends its own); Korean when it asks for neither.
+   */
   @Post('case-exports')
   @HttpCode(202)
   create(@Param('channelId') channelId: string, @Body() body: unknown, @Req() req: MemberRequest) {
-    return this.jobs.request(req.member, channelId, body);
+    return this.jobs.request(req.member, channelId, body, fileLanguage(req));
   }
 
   /** An export is one person's download of customer data: each member sees only their own. */

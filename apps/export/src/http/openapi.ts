@@ -99,6 +99,16 @@ export const openApiDocument = {
         summary: 'Request an export: validated and counted at once, then run in the background',
         description:
           'The body is JSON, plain, gzip or deflate. A key the request does not have is refused, __proto__, constructor and prototype included, and so is nesting deeper than the request has. A member may make EXPORT_RATE_LIMIT_PER_MEMBER requests a minute.',
+        parameters: [
+          {
+            name: 'Accept-Language',
+            in: 'header',
+            required: false,
+            schema: { type: 'string', default: 'ko', example: 'en-US,en;q=0.9' },
+            description:
+              "the language of the file's own words (the Export info sheet, the field guide sheet and its name): ko or en, negotiated as HTTP does (en-US,en;q=0.9 is English); absent or neither: Korean. The data and its keys are the same in both. The page sends its own language.",
+          },
+        ],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ExportRequest' } } } },
         responses: {
           '202': { description: 'accepted', content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, totalRows: { type: 'integer' } } } } } },

@@ -3,7 +3,7 @@ import { FileHandle, open } from 'node:fs/promises';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppError, Config, type Log } from '@casestats/config';
 import { AuditLog, auditRefusal, download, findMemberJob, keptFileBytes, listMemberJobs, lockAndCountOpenJobs } from '@casestats/export-jobs';
-import { assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
+import { DEFAULT_EXPORT_LANGUAGE, type ExportLanguage, assertWithinRowCap, exportFileName, validateExportRequest } from '@casestats/export';
 import { ExportJob, activeSchema, countCases } from '@casestats/read-model';
 import { Member } from '../auth/member-token';
 import { ExportWorker } from './export-worker';
@@ -46,7 +46,7 @@ export class ExportJobsService {
   ) {}
 
   /** Validates, counts and accepts at once; the work runs in the background. Refusals are audited and thrown. */
-  async request(member: Member, channelId: string, body: unknown) {
+  async request(member: Member, channelId: string, body: unknown, language: ExportLanguage = DEFAULT_EXPORT_LANGUAGE) {
     const audited = (body && typeof body === 'object' ? body : undefined) as Record<string, unknown> | undefined;
     try {
       const request = validateExportRequest(channelId, body, this.config.export);
@@ -72,7 +72,7 @@ export class ExportJobsService {
           createdAt,
           fileName: exportFileName(channelId, request.from, request.to, createdAt, request.timezone),
         },
-        request,
+        { request, language },
         async (tx) => {
           await this.assertJobQuota(tx, channelId, member.id);
           await this.audit.accepted(member, channelId, audited, id, totalRows, tx);

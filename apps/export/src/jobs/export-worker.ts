@@ -26,7 +26,7 @@ import {
   retryDelayMs,
   workersWithOpenJobs,
 } from '@casestats/export-jobs';
-import { ValidExportRequest, runExport } from '@casestats/export';
+import { type ExportLanguage, ValidExportRequest, runExport } from '@casestats/export';
 import type { ExportJob } from '@casestats/read-model';
 import { isDatabaseUnavailable } from './database-errors';
 import type { Log } from '@casestats/config';
@@ -44,6 +44,12 @@ const diskFull = () =>
   );
 const stopping = () => new AppError('INTERNAL', 'the export server is stopping: request the export again');
 
+/** What a job needs beside its row, kept only in this process: the request (with its password) and the file's language. */
+export interface AcceptedExport {
+  request: ValidExportRequest;
+  language: ExportLanguage;
+}
+
 /**
  * Runs the jobs this instance accepted. The password exists only in this process's memory, so a
  * job can only run here: SKIP LOCKED claims keep two workers off one job, heartbeats tell other
@@ -52,7 +58,7 @@ const stopping = () => new AppError('INTERNAL', 'the export server is stopping: 
  */
 export class ExportWorker {
   readonly instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  private readonly accepted = new Map<string, ValidExportRequest>();
+  private readonly accepted = new Map<string, AcceptedExport>();
   private readonly active = new Map<string, { controller: AbortController; channelId: string }>();
   /** Jobs let go because their next state could not be written: the stale-job rule ends them with UNRECORDED. */
   private readonly unrecorded = new Set<string>();
@@ -105,7 +111,7 @@ export class ExportWorker {
    */
   async enqueue(
     fields: NewExportJob,
-    request: ValidExportRequest,
+    accepted: AcceptedExport,
     record: (tx: EntityManager) => Promise<void> = async () => undefined,
   ): Promise<ExportJob> {
     if (this.stopped) throw stopping();
@@ -118,7 +124,7 @@ export class ExportWorker {
       await this.failInterrupted([fields.id]);
       throw stopping();
     }
-    this.accepted.set(fields.id, request);
+    this.accepted.set(fields.id, accepted);
     setImmediate(() => void this.kick());
     return findJob(this.db, fields.id);
   }
@@ -157,10 +163,10 @@ export class ExportWorker {
     const running = new Map<string, number>();
     for (const { channelId } of this.active.values()) running.set(channelId, (running.get(channelId) ?? 0) + 1);
     const cap = this.config.export.maxRunningPerChannel;
-    const mine = [...this.accepted].filter(([id, r]) => !this.active.has(id) && (running.get(r.channelId) ?? 0) < cap);
+    const mine = [...this.accepted].filter(([id, r]) => !this.active.has(id) && (running.get(r.request.channelId) ?? 0) < cap);
     if (!mine.length) return null;
     // `accepted` keeps the order of arrival; a stable sort keeps it within a channel.
-    const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.channelId) ?? -1) - (this.lastClaimed.get(b.channelId) ?? -1)).map(([id]) => id);
+    const order = mine.sort(([, a], [, b]) => (this.lastClaimed.get(a.request.channelId) ?? -1) - (this.lastClaimed.get(b.request.channelId) ?? -1)).map(([id]) => id);
     const claimed = await this.db.transaction(async (tx) => {
       // Under one lock for every instance: two claims at once would each leave out the other's file.
       await lockExportDisk(tx);
@@ -191,7 +197,7 @@ export class ExportWorker {
   }
 
   private async run(job: ExportJob): Promise<void> {
-    const request = this.accepted.get(job.id);
+    const accepted = this.accepted.get(job.id);
     const controller = new AbortController();
     this.active.set(job.id, { controller, channelId: job.channelId });
     const outPath = join(this.config.export.fileDir, `${job.id}.xlsx`);
@@ -199,11 +205,12 @@ export class ExportWorker {
     try {
       let result: Awaited<ReturnType<typeof runExport>>;
       try {
-        if (!request) throw new AppError('INTERNAL', INTERRUPTED);
+        if (!accepted) throw new AppError('INTERNAL', INTERRUPTED);
         this.log('info', 'export started', { jobId: job.id, channelId: job.channelId, attempt: job.attempts, totalRows: job.totalRows });
         result = await runExport({
           db: this.db,
-          request,
+          request: accepted.request,
+          language: accepted.language,
           outPath,
           maxRows: this.config.export.maxRows,
           caseUrlTemplate: this.config.export.caseUrlTemplate,
