@@ -231,8 +231,9 @@ describe('the export page in real headless Chromium', () => {
     await download.saveAs(saved);
     const book = await readEncryptedXlsx(saved, 'Secret42');
     expect(sheetObjects(book, 'Case data')).toHaveLength(7);
-    // Export info speaks the requester's language (Korean by default): the reason's row, by either name.
-    expect(sheetObjects(book, 'Export info').map((r) => Object.values(r))).toContainEqual([expect.stringMatching(/^(reason|다운로드 사유)$/), '페이지 테스트']);
+    // The file's own words are the page's language, Korean here: Export info's labels and the field guide's name.
+    expect(sheetObjects(book, 'Export info').map((r) => Object.values(r))).toContainEqual(['다운로드 사유', '페이지 테스트']);
+    expect(Object.keys(book.sheets)).toEqual(['Case data', 'User data', 'Export info', '필드 설명']);
 
     const [again] = await Promise.all([page.waitForEvent('download'), button.click()]);
     expect(again.suggestedFilename()).toBe(`case-stats_ch-1_2025-06-26_2025-12-26_${stamp}.xlsx`);
@@ -409,6 +410,29 @@ describe('the export page in real headless Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it('downloads a file in English from the page in English (Export info and the field guide)', async () => {
+    const { context, page, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
+    await page.locator('#lang').click();
+    await expect.poll(() => page.evaluate<string>('document.documentElement.lang')).toBe('en');
+    await fillForm(page, '2025-06-26', '2025-12-26', 'Secret42');
+    const [request] = await Promise.all([page.waitForRequest((r) => r.method() === 'POST'), page.locator('#submit').click()]);
+    expect(request.headers()['accept-language']).toBe('en');
+    const button = page.locator('#progress-box button.download');
+    await expect.poll(() => button.isVisible(), { timeout: 30_000 }).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), button.click()]);
+    const saved = join(dir, 'downloaded-en.xlsx');
+    await download.saveAs(saved);
+    const book = await readEncryptedXlsx(saved, 'Secret42');
+    expect(Object.keys(book.sheets)).toEqual(['Case data', 'User data', 'Export info', 'Field guide']);
+    const info = sheetObjects(book, 'Export info').map((r) => Object.values(r));
+    expect(info).toContainEqual(['reason', '페이지 테스트']);
+    expect(info.map(([label]) => label)).not.toContain('다운로드 사유');
+    // The data and its keys do not change with the language.
+    expect(sheetObjects(book, 'Case data')).toHaveLength(7);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('offers no day after today in the export zone, and says so when a range holds no case', async () => {
     const { context, page, apiCalls, problems } = await openPage(server.url, await tokenFor(['caseStats:download']));
